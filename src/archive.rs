@@ -1,0 +1,254 @@
+//! The archive: which letters are published, in what order, and how they group into indexes.
+//! Pure: letters in, archive out. Disclosure is enforced here, once, so no later stage can leak a
+//! 不予公开 letter or the body of a 摘要公开 one.
+
+use std::collections::BTreeMap;
+
+use crate::config::SiteConfig;
+use crate::letter::{Disclosure, Letter};
+use crate::slug;
+
+/// The topic index's name for letters without topics.
+pub const UNCLASSIFIED: &str = "未分类";
+
+/// Which letters a build shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The public site: no drafts, no 不予公开 letters, 摘要公开 letters as their summary only.
+    Publish,
+    /// The public site plus drafts, for an editor checking a draft before it goes out.
+    PublishWithDrafts,
+}
+
+/// One of the three ways the archive is browsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Index {
+    Years,
+    Committees,
+    Topics,
+}
+
+impl Index {
+    pub const ALL: [Index; 3] = [Index::Years, Index::Committees, Index::Topics];
+
+    /// The URL folder of the index (`years`, `committees`, `topics`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Index::Years => "years",
+            Index::Committees => "committees",
+            Index::Topics => "topics",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Index::Years => "年度",
+            Index::Committees => "来文单位",
+            Index::Topics => "主题",
+        }
+    }
+}
+
+/// A term of an index (a year, a committee, a topic) and its letters, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub name: String,
+    pub slug: String,
+    /// Positions in `Archive::letters`.
+    pub letters: Vec<usize>,
+}
+
+impl Term {
+    pub fn url_path(&self, index: Index) -> String {
+        format!("{}/{}/", index.key(), self.slug)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Archive {
+    /// Published letters, newest first (by date, then published date, then URL, so ties are stable).
+    pub letters: Vec<Letter>,
+    pub years: Vec<Term>,
+    pub committees: Vec<Term>,
+    pub topics: Vec<Term>,
+    /// Letters kept back (不予公开): counted, never named.
+    pub withheld: usize,
+}
+
+impl Archive {
+    pub fn terms(&self, index: Index) -> &[Term] {
+        match index {
+            Index::Years => &self.years,
+            Index::Committees => &self.committees,
+            Index::Topics => &self.topics,
+        }
+    }
+}
+
+/// Chooses, orders and groups the letters a build publishes.
+pub fn arrange(letters: Vec<Letter>, config: &SiteConfig, mode: Mode) -> Archive {
+    let withheld = letters
+        .iter()
+        .filter(|l| l.disclosure == Disclosure::Withheld)
+        .count();
+    let mut letters: Vec<Letter> = letters
+        .into_iter()
+        .filter(|l| l.disclosure != Disclosure::Withheld)
+        .filter(|l| !l.draft || mode == Mode::PublishWithDrafts)
+        .map(redact)
+        .collect();
+    letters.sort_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then(b.published.cmp(&a.published))
+            .then_with(|| a.url_path().cmp(&b.url_path()))
+    });
+
+    let mut years: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut committees: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut topics: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, letter) in letters.iter().enumerate() {
+        years.entry(letter.year().to_string()).or_default().push(i);
+        committees
+            .entry(letter.committee.clone())
+            .or_default()
+            .push(i);
+        if letter.topics.is_empty() {
+            topics.entry(UNCLASSIFIED.to_owned()).or_default().push(i);
+        }
+        for topic in &letter.topics {
+            topics.entry(topic.clone()).or_default().push(i);
+        }
+    }
+    let mut years: Vec<Term> = years
+        .into_iter()
+        .map(|(name, letters)| Term {
+            slug: name.clone(),
+            name,
+            letters,
+        })
+        .collect();
+    years.reverse();
+    Archive {
+        letters,
+        years,
+        committees: named_terms(committees, &config.term_slugs.committees),
+        topics: named_terms(topics, &config.term_slugs.topics),
+        withheld,
+    }
+}
+
+/// Terms ordered by how many letters they hold (most first), then by name, with collision-free slugs.
+fn named_terms(
+    groups: BTreeMap<String, Vec<usize>>,
+    overrides: &BTreeMap<String, String>,
+) -> Vec<Term> {
+    let slugs = slug::assign(groups.keys().map(String::as_str), overrides);
+    let mut terms: Vec<Term> = groups
+        .into_iter()
+        .map(|(name, letters)| Term {
+            slug: slugs[&name].clone(),
+            name,
+            letters,
+        })
+        .collect();
+    terms.sort_by(|a, b| {
+        b.letters
+            .len()
+            .cmp(&a.letters.len())
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    terms
+}
+
+/// A 摘要公开 letter is published as its summary: the body never leaves this function.
+fn redact(mut letter: Letter) -> Letter {
+    if letter.disclosure == Disclosure::SummaryOnly {
+        letter.body_html = String::new();
+        letter.body_text = letter.summary.clone().unwrap_or_default();
+    }
+    letter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config() -> SiteConfig {
+        SiteConfig::parse("title: t\nbase_url: https://x.example/\nissuer: 局\n").unwrap()
+    }
+
+    fn letter(file: &str, date: &str, extra: &str) -> Letter {
+        let text =
+            format!("---\ntitle: {file}\ndate: {date}\ncommittee: 市政协\n{extra}---\n正文内容\n");
+        Letter::parse(&text, Path::new(file), &config()).unwrap()
+    }
+
+    #[test]
+    fn withheld_letters_and_drafts_are_not_published() {
+        let letters = vec![
+            letter("a.md", "2023-01-01", "disclosure: 不予公开\n"),
+            letter("b.md", "2023-01-02", "draft: true\n"),
+            letter("c.md", "2023-01-03", ""),
+        ];
+        let archive = arrange(letters.clone(), &config(), Mode::Publish);
+        assert_eq!(
+            archive
+                .letters
+                .iter()
+                .map(|l| l.title.as_str())
+                .collect::<Vec<_>>(),
+            ["c.md"]
+        );
+        assert_eq!(archive.withheld, 1);
+        let with_drafts = arrange(letters, &config(), Mode::PublishWithDrafts);
+        assert_eq!(with_drafts.letters.len(), 2);
+    }
+
+    #[test]
+    fn summary_only_letter_keeps_no_body() {
+        let l = letter(
+            "a.md",
+            "2023-01-01",
+            "disclosure: 摘要公开\nsummary: 仅摘要\n",
+        );
+        let archive = arrange(vec![l], &config(), Mode::Publish);
+        assert_eq!(archive.letters[0].body_html, "");
+        assert_eq!(archive.letters[0].body_text, "仅摘要");
+    }
+
+    #[test]
+    fn indexes_list_newest_first() {
+        let letters = vec![
+            letter("old.md", "2022-05-01", "topics: [人才]\n"),
+            letter("new.md", "2023-05-01", "topics: [人才, 金融]\n"),
+            letter("mid.md", "2022-09-01", ""),
+        ];
+        let archive = arrange(letters, &config(), Mode::Publish);
+        let titles = |t: &Term| {
+            t.letters
+                .iter()
+                .map(|&i| archive.letters[i].title.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            archive
+                .years
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            ["2023", "2022"]
+        );
+        assert_eq!(titles(&archive.years[1]), ["mid.md", "old.md"]);
+        let talent = archive.topics.iter().find(|t| t.name == "人才").unwrap();
+        assert_eq!(titles(talent), ["new.md", "old.md"]);
+        assert_eq!(talent.slug, "ren-cai");
+        assert!(
+            archive
+                .topics
+                .iter()
+                .any(|t| t.name == UNCLASSIFIED && titles(t) == ["mid.md"])
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Problems found in a site's files, reported to an editor as `path:line:col: message` plus a hint.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem an editor can act on: where it is, what is wrong and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// The file, relative to the site root where possible, so messages stay short.
+    pub path: PathBuf,
+    /// 1-based line in the file (not inside the YAML block); 0 when the whole file is meant.
+    pub line: usize,
+    /// 1-based column; 0 when only the line is known.
+    pub column: usize,
+    pub message: String,
+    /// What to do, in a sentence.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        path: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A problem with a whole file (no position inside it).
+    pub fn file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic::new(path, 0, 0, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Where the problem is, as editors and terminals understand it (`path:line:col`).
+    pub fn location(&self) -> String {
+        let path = display_path(&self.path);
+        match (self.line, self.column) {
+            (0, _) => path,
+            (line, 0) => format!("{path}:{line}"),
+            (line, column) => format!("{path}:{line}:{column}"),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: error: {}", self.location(), self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  help: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Paths are shown with `/` on every platform so messages (and tests) read the same everywhere.
+pub fn display_path(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// 1-based line and column of a byte offset in `text`, columns counted in characters.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_file_line_column_and_hint() {
+        let d = Diagnostic::new("content/a.md", 3, 7, "bad date").with_hint("write YYYY-MM-DD");
+        assert_eq!(
+            d.to_string(),
+            "content/a.md:3:7: error: bad date\n  help: write YYYY-MM-DD"
+        );
+    }
+
+    #[test]
+    fn whole_file_problem_has_no_position() {
+        assert_eq!(
+            Diagnostic::file("a.md", "empty").to_string(),
+            "a.md: error: empty"
+        );
+    }
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        assert_eq!(line_col("标题\n日期: x", 13), (2, 3));
+        assert_eq!(line_col("abc", 0), (1, 1));
+    }
+}

@@ -1,0 +1,431 @@
+//! Rendering: the archive planned as a list of pages, each rendered on its own through the theme with
+//! only the data it shows (a paginated list gets its own slice, never the whole term), so pages can be
+//! rendered in parallel and written as they come.
+
+use chrono::NaiveDate;
+use tera::Context;
+
+use crate::archive::{Archive, Index, Term};
+use crate::config::SiteConfig;
+use crate::letter::{Kind, Letter};
+use crate::theme::Theme;
+use crate::view::*;
+
+/// How many letters the home page lists.
+pub const LATEST_ON_HOME: usize = 10;
+/// How many of the newest letters a feed carries.
+pub const FEED_ENTRIES: usize = 50;
+/// Length of a list row's excerpt, in characters.
+const EXCERPT_CHARS: usize = 120;
+
+/// One output file to produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Output path, `/`-separated: `2023/ti-494/index.html`.
+    pub path: String,
+    pub kind: PageKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    Home,
+    Letter(usize),
+    /// Page `page` (1-based) of a term's list.
+    TermPage {
+        index: Index,
+        term: usize,
+        page: usize,
+    },
+    Overview(Index),
+    Search,
+    NotFound,
+    /// The archive's feed, or a committee's or topic's.
+    Feed(Option<(Index, usize)>),
+    Sitemap,
+}
+
+/// Every page of the site, in a fixed order.
+pub fn plan(archive: &Archive, config: &SiteConfig) -> Vec<Page> {
+    let dir = |url: &str, kind| Page {
+        path: format!("{url}index.html"),
+        kind,
+    };
+    let mut pages = vec![dir("", PageKind::Home), dir("search/", PageKind::Search)];
+    pages.push(Page {
+        path: "404.html".into(),
+        kind: PageKind::NotFound,
+    });
+    pages.push(Page {
+        path: "feed.xml".into(),
+        kind: PageKind::Feed(None),
+    });
+    pages.push(Page {
+        path: "sitemap.xml".into(),
+        kind: PageKind::Sitemap,
+    });
+    pages.extend(
+        archive
+            .letters
+            .iter()
+            .enumerate()
+            .map(|(i, l)| dir(&l.url_path(), PageKind::Letter(i))),
+    );
+    for index in Index::ALL {
+        pages.push(dir(&format!("{}/", index.key()), PageKind::Overview(index)));
+        for (t, term) in archive.terms(index).iter().enumerate() {
+            for page in 1..=page_count(term, config) {
+                pages.push(dir(
+                    &page_url(&term.url_path(index), page),
+                    PageKind::TermPage {
+                        index,
+                        term: t,
+                        page,
+                    },
+                ));
+            }
+            if index != Index::Years {
+                pages.push(Page {
+                    path: format!("{}feed.xml", term.url_path(index)),
+                    kind: PageKind::Feed(Some((index, t))),
+                });
+            }
+        }
+    }
+    pages
+}
+
+fn page_count(term: &Term, config: &SiteConfig) -> usize {
+    term.letters.len().div_ceil(config.paginate_by).max(1)
+}
+
+fn page_url(first: &str, page: usize) -> String {
+    if page == 1 {
+        first.to_owned()
+    } else {
+        format!("{first}page/{page}/")
+    }
+}
+
+/// Renders one page to its bytes.
+pub fn render(
+    page: &Page,
+    archive: &Archive,
+    config: &SiteConfig,
+    theme: &Theme,
+) -> Result<String, tera::Error> {
+    let dir = page.path.strip_suffix("index.html").unwrap_or("");
+    let mut ctx = Context::new();
+    ctx.insert("site", config);
+    ctx.insert("path", dir);
+    ctx.insert("canonical", &format!("{}{dir}", config.base_url));
+    let root = match page.kind {
+        // 404.html is served at any address, so only an absolute path reaches the assets.
+        PageKind::NotFound => config.base_path().to_owned(),
+        _ => "../".repeat(dir.matches('/').count()),
+    };
+    ctx.insert("root", &root);
+    let template = match page.kind {
+        PageKind::Home => {
+            let latest: Vec<LetterItem> = archive
+                .letters
+                .iter()
+                .take(LATEST_ON_HOME)
+                .map(item)
+                .collect();
+            ctx.insert("latest", &latest);
+            ctx.insert("indexes", &Index::ALL.map(|i| index_view(archive, i, true)));
+            ctx.insert("total", &archive.letters.len());
+            "index.html"
+        }
+        PageKind::Letter(i) => {
+            let letter = &archive.letters[i];
+            ctx.insert("letter", &letter_view(letter, archive, config));
+            ctx.insert(
+                "newer",
+                &i.checked_sub(1).map(|n| item(&archive.letters[n])),
+            );
+            ctx.insert("older", &archive.letters.get(i + 1).map(item));
+            "letter.html"
+        }
+        PageKind::TermPage { index, term, page } => {
+            let t = &archive.terms(index)[term];
+            let per = config.paginate_by;
+            let letters: Vec<LetterItem> = t
+                .letters
+                .iter()
+                .skip((page - 1) * per)
+                .take(per)
+                .map(|&i| item(&archive.letters[i]))
+                .collect();
+            ctx.insert("index", &index_view(archive, index, false));
+            ctx.insert("term", &term_link(t, index));
+            ctx.insert("letters", &letters);
+            ctx.insert("pager", &pager(t, index, page, config));
+            ctx.insert(
+                "feed_url",
+                &(index != Index::Years).then(|| format!("{}feed.xml", t.url_path(index))),
+            );
+            "term.html"
+        }
+        PageKind::Overview(index) => {
+            ctx.insert("index", &index_view(archive, index, true));
+            "terms.html"
+        }
+        PageKind::Search => {
+            ctx.insert("indexes", &Index::ALL.map(|i| index_view(archive, i, true)));
+            "search.html"
+        }
+        PageKind::NotFound => "404.html",
+        PageKind::Feed(scope) => {
+            ctx.insert("feed", &feed(archive, config, scope));
+            "atom.xml"
+        }
+        PageKind::Sitemap => {
+            ctx.insert("urls", &sitemap(archive, config));
+            "sitemap.xml"
+        }
+    };
+    theme.tera.render(template, &ctx)
+}
+
+fn term_link(term: &Term, index: Index) -> TermLink {
+    TermLink {
+        name: term.name.clone(),
+        url: term.url_path(index),
+        count: term.letters.len(),
+    }
+}
+
+fn index_view(archive: &Archive, index: Index, with_terms: bool) -> IndexView {
+    let terms = if with_terms {
+        archive
+            .terms(index)
+            .iter()
+            .map(|t| term_link(t, index))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    IndexView {
+        key: index.key(),
+        label: index.label(),
+        url: format!("{}/", index.key()),
+        terms,
+    }
+}
+
+fn pager(term: &Term, index: Index, current: usize, config: &SiteConfig) -> Pager {
+    let first = term.url_path(index);
+    let total = page_count(term, config);
+    let url = |n: usize| page_url(&first, n);
+    Pager {
+        current,
+        total,
+        prev_url: (current > 1).then(|| url(current - 1)),
+        next_url: (current < total).then(|| url(current + 1)),
+        pages: (1..=total)
+            .map(|number| PageLink {
+                number,
+                url: url(number),
+            })
+            .collect(),
+    }
+}
+
+fn item(letter: &Letter) -> LetterItem {
+    LetterItem {
+        title: letter.title.clone(),
+        url: letter.url_path(),
+        date: letter.date.to_string(),
+        doc_number: letter.doc_number.clone(),
+        committee: letter.committee.clone(),
+        kind: letter.kind.label(),
+        number: letter.number.clone(),
+        proposers: letter.proposers.clone(),
+        topics: letter.topics.clone(),
+        excerpt: excerpt(&letter.body_text),
+        draft: letter.draft,
+    }
+}
+
+/// The opening of the letter's text, without the salutation line (`项奕豪委员：`).
+pub fn excerpt(text: &str) -> String {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    if lines
+        .peek()
+        .is_some_and(|first| first.ends_with(['：', ':']) && first.chars().count() <= 40)
+    {
+        lines.next();
+    }
+    let joined: String = lines.collect::<Vec<_>>().join("");
+    match joined.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
+fn date_cn(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> LetterView {
+    let slug_of = |index: Index, name: &str| {
+        archive
+            .terms(index)
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| term_link(t, index))
+    };
+    LetterView {
+        title: letter.title.clone(),
+        url: letter.url_path(),
+        date: letter.date.to_string(),
+        date_cn: date_cn(letter.date),
+        published: letter.published.to_string(),
+        year: letter.year(),
+        year_url: format!("years/{}/", letter.year()),
+        committee: letter.committee.clone(),
+        committee_url: slug_of(Index::Committees, &letter.committee)
+            .map(|t| t.url)
+            .unwrap_or_default(),
+        kind: letter.kind.label(),
+        number_label: match letter.kind {
+            Kind::Proposal => "提案号",
+            Kind::Suggestion => "建议号",
+            Kind::Motion => "议案号",
+        }
+        .to_owned(),
+        session: letter.session.clone(),
+        number: letter.number.clone(),
+        proposal_title: letter.proposal_title.clone(),
+        proposers: letter.proposers.clone(),
+        addressee: letter.addressee.clone(),
+        doc_number: letter.doc_number.clone(),
+        issuer: letter.issuer.clone(),
+        role: letter.role.label(),
+        topics: letter
+            .topics
+            .iter()
+            .filter_map(|t| slug_of(Index::Topics, t))
+            .collect(),
+        category: letter.category.as_ref().map(|code| CategoryView {
+            code: code.clone(),
+            label: config.categories.get(code).cloned().unwrap_or_default(),
+        }),
+        disclosure: letter.disclosure.label(),
+        summary: letter.summary.clone(),
+        body_html: letter.body_html.clone(),
+        contacts: letter.contacts.clone(),
+        cc: letter.cc.clone(),
+        draft: letter.draft,
+        extra: letter.extra.clone(),
+    }
+}
+
+/// Midnight China time: letters carry dates, Atom wants instants.
+fn rfc3339(date: NaiveDate) -> String {
+    format!("{date}T00:00:00+08:00")
+}
+
+fn feed(archive: &Archive, config: &SiteConfig, scope: Option<(Index, usize)>) -> FeedView {
+    let (title, page, positions): (String, String, Vec<usize>) = match scope {
+        None => (
+            config.title.clone(),
+            String::new(),
+            (0..archive.letters.len()).collect(),
+        ),
+        Some((index, t)) => {
+            let term = &archive.terms(index)[t];
+            (
+                format!("{} · {}", config.title, term.name),
+                term.url_path(index),
+                term.letters.clone(),
+            )
+        }
+    };
+    let entries: Vec<FeedEntry> = positions
+        .iter()
+        .take(FEED_ENTRIES)
+        .map(|&i| {
+            let l = &archive.letters[i];
+            FeedEntry {
+                title: l.title.clone(),
+                url: format!("{}{}", config.base_url, l.url_path()),
+                updated: rfc3339(l.published),
+                published: rfc3339(l.published),
+                summary: excerpt(&l.body_text),
+                committee: l.committee.clone(),
+                topics: l.topics.clone(),
+            }
+        })
+        .collect();
+    let newest = positions
+        .iter()
+        .map(|&i| archive.letters[i].published)
+        .max();
+    FeedView {
+        title,
+        self_url: format!("{}{page}feed.xml", config.base_url),
+        page_url: format!("{}{page}", config.base_url),
+        updated: newest
+            .map(rfc3339)
+            .unwrap_or_else(|| "1970-01-01T00:00:00+08:00".to_owned()),
+        entries,
+    }
+}
+
+fn sitemap(archive: &Archive, config: &SiteConfig) -> Vec<SitemapUrl> {
+    let at = |path: String, lastmod: Option<NaiveDate>| SitemapUrl {
+        loc: format!("{}{path}", config.base_url),
+        lastmod: lastmod.map(|d| d.to_string()),
+    };
+    let newest = archive.letters.iter().map(|l| l.published).max();
+    let mut urls = vec![at(String::new(), newest)];
+    for index in Index::ALL {
+        urls.push(at(format!("{}/", index.key()), newest));
+        for term in archive.terms(index) {
+            let term_newest = term
+                .letters
+                .iter()
+                .map(|&i| archive.letters[i].published)
+                .max();
+            for page in 1..=page_count(term, config) {
+                urls.push(at(page_url(&term.url_path(index), page), term_newest));
+            }
+        }
+    }
+    urls.extend(
+        archive
+            .letters
+            .iter()
+            .map(|l| at(l.url_path(), Some(l.published))),
+    );
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_skips_salutation_and_cuts_long_text() {
+        assert_eq!(excerpt("项奕豪委员：\n\n您的提案收悉。"), "您的提案收悉。");
+        let long = "字".repeat(200);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn chinese_date_has_no_leading_zeros() {
+        assert_eq!(
+            date_cn(NaiveDate::from_ymd_opt(2023, 6, 8).unwrap()),
+            "2023年6月8日"
+        );
+    }
+}
