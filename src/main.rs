@@ -1,7 +1,7 @@
 //! The `dafu` command. Every error is printed here, once; exit status 0 on success, 1 when the site's
 //! files have problems, 2 for usage or input/output errors.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -40,7 +40,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build { root, out, drafts } => {
-            let out = out.unwrap_or_else(|| root.join("public"));
+            let out = out.unwrap_or_else(|| {
+                if root == Path::new(".") {
+                    PathBuf::from("public")
+                } else {
+                    root.join("public")
+                }
+            });
             let started = Instant::now();
             match dafu::build(&BuildOptions {
                 root,

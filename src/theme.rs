@@ -117,7 +117,8 @@ fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<
 }
 
 fn template_error(err: &tera::Error, origins: &BTreeMap<String, PathBuf>) -> Diagnostic {
-    let (name, line, column, message, report) = match err.kind() {
+    let report = err.to_string();
+    let (name, line, column, message) = match err.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
             let span = r.span();
             (
@@ -125,10 +126,10 @@ fn template_error(err: &tera::Error, origins: &BTreeMap<String, PathBuf>) -> Dia
                 span.start_line,
                 span.start_col + 1,
                 r.message().to_owned(),
-                Some(err.to_string()),
             )
         }
-        _ => (String::new(), 0, 0, err.to_string(), None),
+        // Some errors (unknown filters, for one) carry the report only in their text.
+        _ => locate_in_report(&report),
     };
     let path = origins.get(&name).cloned().unwrap_or_else(|| {
         if let Some(builtin) = name.strip_prefix(DEFAULT_PREFIX) {
@@ -137,9 +138,37 @@ fn template_error(err: &tera::Error, origins: &BTreeMap<String, PathBuf>) -> Dia
             PathBuf::from(if name.is_empty() { "templates" } else { &name })
         }
     });
-    let d = Diagnostic::new(path, line, column, format!("template error: {message}"));
-    match report {
-        Some(r) => d.with_hint(format!("fix the template at this position:\n{r}")),
-        None => d.with_hint("check the theme's templates"),
+    let d = Diagnostic::new(&path, line, column, format!("template error: {message}"));
+    if name.is_empty() {
+        d.with_hint("check the theme's templates")
+    } else {
+        let shown = report.replace(
+            &format!("--> {name}:"),
+            &format!("--> {}:", display_path(&path)),
+        );
+        d.with_hint(format!("fix the template here:\n{shown}"))
+    }
+}
+
+/// Reads `error: message` and ` --> name:line:col` out of a Tera report.
+fn locate_in_report(report: &str) -> (String, usize, usize, String) {
+    let message = report
+        .lines()
+        .next()
+        .unwrap_or(report)
+        .trim_start_matches("error: ")
+        .to_owned();
+    let locus = report
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "));
+    let parsed = locus.and_then(|l| {
+        let mut parts = l.rsplitn(3, ':');
+        let column = parts.next()?.trim().parse().ok()?;
+        let line = parts.next()?.trim().parse().ok()?;
+        Some((parts.next()?.to_owned(), line, column))
+    });
+    match parsed {
+        Some((name, line, column)) => (name, line, column, message),
+        None => (String::new(), 0, 0, report.to_owned()),
     }
 }

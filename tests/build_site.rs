@@ -1,0 +1,343 @@
+//! A good site: what the build writes, what it never writes, and that it writes the same every time.
+
+mod common;
+
+use common::Site;
+
+fn built() -> Site {
+    let site = Site::fixture("basic");
+    site.build().success();
+    site
+}
+
+#[test]
+fn writes_every_kind_of_page() {
+    let site = built();
+    for page in [
+        "index.html",
+        "404.html",
+        "search/index.html",
+        "feed.xml",
+        "sitemap.xml",
+        "2023/ti-101/index.html",
+        "2023/jian-0007/index.html",
+        "years/index.html",
+        "years/2023/index.html",
+        "committees/index.html",
+        "committees/shi-zheng-xie/index.html",
+        "committees/shi-zheng-xie/feed.xml",
+        "topics/index.html",
+        "topics/ke-ji-fu-hua/index.html",
+        "topics/ke-ji-fu-hua/feed.xml",
+        "topics/wei-fen-lei/index.html",
+        "style.css",
+    ] {
+        assert!(site.exists(page), "missing {page}");
+    }
+}
+
+#[test]
+fn letter_page_shows_metadata_and_the_letter() {
+    let page = built().page("2023/ti-101/index.html");
+    for expected in [
+        "测试市科学技术局",
+        "2023年5月20日",
+        "2023-06-01",
+        "测科提复〔2023〕11号",
+        "十三届一次会议",
+        "周文澜、顾一鸣",
+        "已解决或采纳",
+        "全文公开",
+        "林晓",
+        "0577-88000001",
+        "市府办",
+        "<table",
+    ] {
+        assert!(page.contains(expected), "letter page lacks {expected}");
+    }
+    assert!(
+        page.contains("<strong>一是扩大孵化空间。</strong>今年"),
+        "CJK bold lead-in not rendered"
+    );
+    assert!(
+        page.contains("提供创业辅导"),
+        "line break inside Chinese text"
+    );
+    assert!(
+        !page.contains("团队， 提供"),
+        "a line break between Chinese characters became a space"
+    );
+    assert!(!page.contains("**"), "literal asterisks left");
+}
+
+#[test]
+fn withheld_letter_leaves_no_trace() {
+    let site = built();
+    for (path, bytes) in site.output() {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["绝密演练", "孙默然", "测科提复〔2022〕99号", "withheld"] {
+            assert!(
+                !text.contains(secret),
+                "{path} mentions the 不予公开 letter ({secret})"
+            );
+        }
+    }
+    assert!(!site.exists("2022/withheld/index.html"));
+}
+
+#[test]
+fn summary_only_letter_publishes_only_its_summary() {
+    let site = built();
+    let page = site.page("2023/summary-only/index.html");
+    assert!(page.contains("我局已将提案中关于实验室共享的意见纳入年度工作计划。"));
+    for (path, bytes) in site.output() {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("内部评估细节七号"),
+            "{path} leaks the body"
+        );
+    }
+}
+
+#[test]
+fn drafts_only_with_the_drafts_flag() {
+    let site = built();
+    assert!(!site.exists("2022/draft/index.html"));
+    assert!(!site.page("index.html").contains("草稿测试"));
+    site.run(&["build", "--drafts"]).success();
+    assert!(site.page("2022/draft/index.html").contains("草稿"));
+}
+
+#[test]
+fn term_pages_are_paginated_newest_first_with_only_their_slice() {
+    let site = built();
+    // 2023 has three published letters; paginate_by is 2.
+    let first = site.page("years/2023/index.html");
+    let second = site.page("years/2023/page/2/index.html");
+    let pos = |page: &str, title: &str| page.find(title);
+    let (a, b) = (
+        pos(&first, "第101号提案").unwrap(),
+        pos(&first, "第0007号建议").unwrap(),
+    );
+    assert!(a < b, "newest first");
+    assert!(
+        pos(&first, "第33号提案").is_none(),
+        "page 1 holds only its slice"
+    );
+    assert!(pos(&second, "第33号提案").is_some());
+    assert!(pos(&second, "第101号提案").is_none());
+    assert!(!site.exists("years/2023/page/3/index.html"));
+}
+
+#[test]
+fn overview_pages_list_every_term_with_its_count() {
+    let site = built();
+    let topics = site.page("topics/index.html");
+    assert!(
+        topics.contains("科技孵化") && topics.contains("人才引育") && topics.contains("未分类")
+    );
+    assert!(topics.contains("topics/ke-ji-fu-hua/"));
+}
+
+#[test]
+fn links_are_relative_so_the_site_works_under_a_sub_path() {
+    let site = built();
+    let page = site.page("2023/ti-101/index.html");
+    assert!(
+        page.contains("href=\"../../style.css\""),
+        "assets relative to the page"
+    );
+    assert!(
+        page.contains("href=\"../../topics/ke-ji-fu-hua/\""),
+        "term links relative to the page"
+    );
+    assert!(
+        !page.contains("href=\"/"),
+        "no root-absolute links in a page"
+    );
+    // 404.html is served at any depth: it uses the base path from base_url.
+    assert!(site.page("404.html").contains("href=\"/jyta/style.css\""));
+    assert!(
+        site.page("sitemap.xml")
+            .contains("<loc>https://kjj.example.gov.cn/jyta/2023/ti-101/</loc>")
+    );
+}
+
+#[test]
+fn every_relative_link_resolves_to_a_file() {
+    let site = built();
+    let output = site.output();
+    for (path, bytes) in &output {
+        if !path.ends_with(".html") || path == "404.html" {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        let dir = std::path::Path::new(path).parent().unwrap().to_path_buf();
+        for href in html
+            .split("href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap())
+        {
+            if href.starts_with("http")
+                || href.starts_with('#')
+                || href.starts_with("mailto:")
+                || href.starts_with("data:")
+            {
+                continue;
+            }
+            let target = href.split(['#', '?']).next().unwrap();
+            let mut resolved = dir.clone();
+            for part in target.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => assert!(resolved.pop(), "{path}: {href} climbs above the site root"),
+                    p => resolved.push(p),
+                }
+            }
+            let mut file = resolved.to_string_lossy().replace('\\', "/");
+            if target.is_empty() || target.ends_with('/') {
+                file = if file.is_empty() {
+                    "index.html".into()
+                } else {
+                    format!("{file}/index.html")
+                };
+            }
+            assert!(
+                output.contains_key(&file),
+                "{path}: link {href} leads nowhere ({file})"
+            );
+        }
+    }
+}
+
+#[test]
+fn feeds_are_valid_atom_with_absolute_links() {
+    let feed = built().page("feed.xml");
+    assert!(feed.starts_with("<?xml"));
+    assert!(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+    assert!(feed.contains("https://kjj.example.gov.cn/jyta/2023/ti-101/"));
+    assert!(
+        feed.contains("<updated>2023-06-01T00:00:00+08:00</updated>"),
+        "feed updated = newest letter, no build time"
+    );
+}
+
+#[test]
+fn same_input_gives_identical_output() {
+    let site = built();
+    let first = site.output();
+    site.build().success();
+    assert_eq!(site.output(), first);
+    let other = built();
+    assert_eq!(
+        other.output(),
+        first,
+        "a second copy of the site builds to the same bytes"
+    );
+}
+
+#[test]
+fn stale_files_are_removed() {
+    let site = built();
+    assert!(site.exists("2022/ti-202/index.html"));
+    site.remove("content/2022/ti-202.md");
+    site.write("public/leftover.txt", "old");
+    site.build().success();
+    assert!(!site.exists("2022/ti-202/index.html"));
+    assert!(!site.exists("leftover.txt"));
+}
+
+#[test]
+fn builds_with_only_site_yaml_and_content() {
+    let site = built();
+    assert!(
+        !site.path("themes").exists(),
+        "the fixture has no theme folder"
+    );
+    assert!(site.page("index.html").contains("测试答复档案"));
+}
+
+#[test]
+fn site_template_replaces_one_block_of_the_default() {
+    let site = Site::fixture("basic");
+    site.write(
+        "themes/default/templates/letter.html",
+        "{% extends \"default/letter.html\" %}{% block title %}自定义：{{ letter.title }}{% endblock title %}",
+    );
+    site.build().success();
+    let page = site.page("2023/ti-101/index.html");
+    assert!(
+        page.contains("<title>自定义：关于市政协十三届一次会议第101号提案的答复函"),
+        "override block used"
+    );
+    assert!(
+        page.contains("测科提复〔2023〕11号"),
+        "the rest of the default template kept"
+    );
+    assert!(
+        !site
+            .page("2023/jian-0007/index.html")
+            .contains("<title>关于"),
+        "every letter uses the override"
+    );
+}
+
+#[test]
+fn site_template_replaces_a_whole_default_template() {
+    let site = Site::fixture("basic");
+    site.write(
+        "themes/default/templates/404.html",
+        "<p>找不到：{{ site.title }}</p>",
+    );
+    site.build().success();
+    assert_eq!(site.page("404.html"), "<p>找不到：测试答复档案</p>");
+}
+
+#[test]
+fn script_in_content_is_escaped_everywhere() {
+    let site = Site::fixture("basic");
+    site.write(
+        "content/2023/xss.md",
+        "---\ntitle: \"<script>alert(1)</script>答复\"\ndate: 2023-08-01\ncommittee: \"市政协<b>\"\nproposers: [\"<img src=x onerror=alert(1)>\"]\ntopics: [\"<i>主题</i>\"]\n---\n委员：\n\n<script>alert(2)</script>正文\n",
+    );
+    site.build().success();
+    for (path, bytes) in site.output() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("<script>alert"),
+            "{path} has an unescaped script"
+        );
+        assert!(!text.contains("<img src=x"), "{path} has an unescaped tag");
+        assert!(!text.contains("<i>主题"), "{path} has an unescaped tag");
+    }
+    assert!(
+        site.page("2023/xss/index.html")
+            .contains("&lt;script&gt;alert(2)"),
+        "raw HTML in a body is shown as text"
+    );
+}
+
+#[test]
+fn raw_html_allowed_when_the_site_says_so() {
+    let site = Site::fixture("basic");
+    let config = std::fs::read_to_string(site.path("site.yaml")).unwrap();
+    site.write("site.yaml", format!("{config}allow_html: true\n"));
+    site.write("content/2023/html.md", "---\ntitle: 关于答复函\ndate: 2023-08-01\ncommittee: 市政协\n---\n委员：\n\n<span class=\"note\">注</span>\n");
+    site.build().success();
+    assert!(
+        site.page("2023/html/index.html")
+            .contains("<span class=\"note\">注</span>")
+    );
+}
+
+#[test]
+fn refuses_an_output_folder_holding_sources() {
+    let site = built();
+    let run = site.run(&["build", "--out", "."]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("holds the site's sources"),
+        "{}",
+        run.stderr()
+    );
+    assert!(site.path("content/2023/ti-101.md").exists());
+}
