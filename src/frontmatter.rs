@@ -60,8 +60,7 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
     }
     let yaml_start = first_line.len() + 1;
     let mut offset = yaml_start;
-    let mut line = 2;
-    for row in text[yaml_start.min(text.len())..].split_inclusive('\n') {
+    for (line, row) in (2..).zip(text[yaml_start.min(text.len())..].split_inclusive('\n')) {
         if row.trim_end() == "---" {
             let body_start = offset + row.len();
             return Ok(Split {
@@ -72,7 +71,6 @@ pub fn split(text: &str) -> Result<Split<'_>, Problem> {
             });
         }
         offset += row.len();
-        line += 1;
     }
     Err(Problem::new(
         1,

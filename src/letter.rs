@@ -329,20 +329,21 @@ impl Checker<'_> {
             _ => {}
         }
         let category = f.category.map(|c| c.trim().to_owned());
-        if let Some(c) = &category {
-            if !config.categories.is_empty() && !config.categories.contains_key(c) {
-                let allowed = config
-                    .categories
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.report(
-                    "category",
-                    format!("`category: {c}` is not a reply class of this site"),
-                    &format!("use one of {allowed} (set in site.yaml under `categories`)"),
-                );
-            }
+        if let Some(c) = &category
+            && !config.categories.is_empty()
+            && !config.categories.contains_key(c)
+        {
+            let allowed = config
+                .categories
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.report(
+                "category",
+                format!("`category: {c}` is not a reply class of this site"),
+                &format!("use one of {allowed} (set in site.yaml under `categories`)"),
+            );
         }
         let slug = match f.slug.map(|s| s.trim().to_owned()) {
             Some(s) if slug::is_valid_slug(&s) => s,
