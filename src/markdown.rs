@@ -23,6 +23,8 @@
 
 use std::ops::Range;
 
+use std::borrow::Cow;
+
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Options from site.yaml that change how a letter body renders.
@@ -40,13 +42,14 @@ pub struct Rendered {
 
 /// Renders `markdown` to HTML and to plain text (for search and summaries).
 pub fn render(markdown: &str, options: &MarkdownOptions) -> Rendered {
+    let markdown = &*split_indented_paragraphs(markdown);
     let events = rewrite_events(markdown, resolve_emphasis);
     let text = plain_text(&events);
     let mut html = String::with_capacity(markdown.len() + markdown.len() / 4);
     let allow_html = options.allow_html;
     pulldown_cmark::html::push_html(
         &mut html,
-        events.into_iter().map(|event| {
+        events.into_iter().map(demote_heading).map(|event| {
             if allow_html {
                 event
             } else {
@@ -57,10 +60,62 @@ pub fn render(markdown: &str, options: &MarkdownOptions) -> Rendered {
     Rendered { html, text }
 }
 
+/// Text pasted from a word processor keeps one paragraph per line, each opened with a full-width
+/// indent (`　　`) and no blank line between: in Markdown that would run together as one paragraph.
+/// A line opening with a full-width space after a line of text starts a new paragraph.
+fn split_indented_paragraphs(markdown: &str) -> Cow<'_, str> {
+    if !markdown.contains("\n\u{3000}") {
+        return Cow::Borrowed(markdown);
+    }
+    let mut out = String::with_capacity(markdown.len() + 256);
+    let mut previous = "";
+    let mut in_fence = false;
+    for line in markdown.split_inclusive('\n') {
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        let continues_text = !previous.trim().is_empty() && !previous.trim_start().starts_with('|');
+        if !in_fence && line.starts_with('\u{3000}') && continues_text {
+            out.push('\n');
+        }
+        out.push_str(line);
+        previous = line;
+    }
+    Cow::Owned(out)
+}
+
 /// Tables, GitHub-style footnotes and strikethrough. Smart punctuation stays
 /// off: it would rewrite ASCII quotes and dashes inside Chinese text.
 fn parser_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH
+}
+
+/// The page's only `<h1>` is the letter's title, so a body's `#` heading becomes `<h2>`, `##` `<h3>`…
+fn demote_heading(event: Event<'_>) -> Event<'_> {
+    use pulldown_cmark::HeadingLevel::*;
+    let lower = |level| match level {
+        H1 => H2,
+        H2 => H3,
+        H3 => H4,
+        H4 => H5,
+        H5 | H6 => H6,
+    };
+    match event {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: lower(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(lower(level))),
+        other => other,
+    }
 }
 
 fn escape_raw_html(event: Event<'_>) -> Event<'_> {
@@ -1299,10 +1354,30 @@ mod tests {
     }
 
     #[test]
+    fn full_width_indented_lines_are_paragraphs_of_their_own() {
+        assert_eq!(
+            html("　　第一段。\n　　第二段。\n"),
+            "<p>第一段。</p>\n<p>第二段。</p>\n"
+        );
+        // A soft break without an indent still joins the lines of one paragraph.
+        assert_eq!(html("第一行\n第二行\n"), "<p>第一行第二行</p>\n");
+        assert_eq!(
+            html("```\n代码\n\u{3000}缩进\n```\n"),
+            "<pre><code>代码\n\u{3000}缩进\n</code></pre>\n"
+        );
+    }
+
+    #[test]
+    fn body_headings_sit_below_the_page_title() {
+        assert_eq!(html("# 一、总体情况"), "<h2>一、总体情况</h2>\n");
+        assert_eq!(html("###### 细目"), "<h6>细目</h6>\n");
+    }
+
+    #[test]
     fn bold_lead_in_works_in_headings_list_items_quotes_and_table_cells() {
         assert_eq!(
             html("## **一是加强。**推进"),
-            "<h2><strong>一是加强。</strong>推进</h2>\n"
+            "<h3><strong>一是加强。</strong>推进</h3>\n"
         );
         assert_eq!(
             html("1. **一是加强。**推进\n2. **二是落实。**到位"),
