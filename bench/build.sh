@@ -7,6 +7,7 @@
 #   SEED=1             generator seed (same COUNT + SEED = byte-identical corpus)
 #   RUNS=3             builds per tool; we report the median wall time and max peak RSS
 #   WORK=/tmp/dafu-bench   where corpora, outputs, logs and results.md go
+#   OUT=$WORK/out      where the builds write (OUT=/dev/shm/... takes the disk out)
 #   GEN=<repo>/../shared/bench/gen_corpus.py   the corpus generator
 #   TOOLS="dafu hugo"  which tools to run (e.g. TOOLS=hugo while dafu does not build)
 #   SCALE=0            1 = also run dafu alone at SCALE_COUNTS letters (linear growth)
@@ -58,6 +59,7 @@ GEN="$(readlink -f "$GEN")"
 mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd -P)"
 LOGS="$WORK/logs"
+OUT="${OUT:-$WORK/out}"
 mkdir -p "$LOGS"
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -196,14 +198,14 @@ build_dafu() {
 
 run_dafu() {  # run_dafu LETTERS SITE
     say "dafu build: $1 letters, $RUNS runs"
-    measure dafu "$1" "$WORK/out/dafu-$1" -- "$DAFU" build --root "$2" --out "$WORK/out/dafu-$1"
+    measure dafu "$1" "$OUT/dafu-$1" -- "$DAFU" build --root "$2" --out "$OUT/dafu-$1"
 }
 
 run_hugo() {  # run_hugo LETTERS SITE
     say "hugo build: $1 letters, $RUNS runs"
     # --noBuildLock: no lock file in the site; the cache dir lives under WORK.
-    measure hugo "$1" "$WORK/out/hugo-$1" -- "$HUGO_BIN" --source "$2" \
-        --destination "$WORK/out/hugo-$1" --cacheDir "$WORK/hugo-cache" --noBuildLock
+    measure hugo "$1" "$OUT/hugo-$1" -- "$HUGO_BIN" --source "$2" \
+        --destination "$OUT/hugo-$1" --cacheDir "$WORK/hugo-cache" --noBuildLock
 }
 
 want() { [[ " $TOOLS " == *" $1 "* ]]; }
@@ -213,7 +215,8 @@ want() { [[ " $TOOLS " == *" $1 "* ]]; }
 # ---------------------------------------------------------------------------
 
 ensure_gnu_time
-mkdir -p "$WORK/out"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd -P)"
 
 if want dafu; then
     build_dafu
@@ -236,7 +239,7 @@ if [[ "$SCALE" == 1 ]] && want dafu; then
     for n in $SCALE_COUNTS; do
         [[ "$n" == "$COUNT" ]] && continue   # already measured above
         run_dafu "$n" "$(gen_site native "$n")"
-        rm -rf "$WORK/out/dafu-$n"           # 100k letters' output is big; free the disk
+        rm -rf "$OUT/dafu-$n"           # 100k letters' output is big; free the disk
     done
 fi
 

@@ -3,6 +3,7 @@
 //! 不予公开 letter or the body of a 摘要公开 one.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::config::SiteConfig;
 use crate::letter::{Disclosure, Letter};
@@ -18,6 +19,9 @@ pub enum Mode {
     Publish,
     /// The public site plus drafts, for an editor checking a draft before it goes out.
     PublishWithDrafts,
+    /// Local preview: drafts listed; 不予公开 letters get a page (for their editor) but are listed
+    /// nowhere, no index, feed, sitemap or search.
+    Preview,
 }
 
 /// One of the three ways the archive is browsed.
@@ -67,7 +71,9 @@ impl Term {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Archive {
     /// Published letters, newest first (by date, then published date, then URL, so ties are stable).
-    pub letters: Vec<Letter>,
+    pub letters: Vec<Arc<Letter>>,
+    /// Letters with a page but listed nowhere: 不予公开 letters, in preview only.
+    pub unlisted: Vec<Arc<Letter>>,
     pub years: Vec<Term>,
     pub committees: Vec<Term>,
     pub topics: Vec<Term>,
@@ -86,23 +92,30 @@ impl Archive {
 }
 
 /// Chooses, orders and groups the letters a build publishes.
-pub fn arrange(letters: Vec<Letter>, config: &SiteConfig, mode: Mode) -> Archive {
+pub fn arrange(letters: Vec<Arc<Letter>>, config: &SiteConfig, mode: Mode) -> Archive {
     let withheld = letters
         .iter()
         .filter(|l| l.disclosure == Disclosure::Withheld)
         .count();
-    let mut letters: Vec<Letter> = letters
+    let (mut unlisted, listed): (Vec<_>, Vec<_>) = letters
         .into_iter()
-        .filter(|l| l.disclosure != Disclosure::Withheld)
-        .filter(|l| !l.draft || mode == Mode::PublishWithDrafts)
+        .partition(|l| l.disclosure == Disclosure::Withheld);
+    if mode != Mode::Preview {
+        unlisted.clear();
+    }
+    let mut letters: Vec<Arc<Letter>> = listed
+        .into_iter()
+        .filter(|l| !l.draft || mode != Mode::Publish)
         .map(redact)
         .collect();
-    letters.sort_by(|a, b| {
+    let newest_first = |a: &Arc<Letter>, b: &Arc<Letter>| {
         b.date
             .cmp(&a.date)
             .then(b.published.cmp(&a.published))
             .then_with(|| a.url_path().cmp(&b.url_path()))
-    });
+    };
+    letters.sort_by(newest_first);
+    unlisted.sort_by(newest_first);
 
     let mut years: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut committees: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -131,6 +144,7 @@ pub fn arrange(letters: Vec<Letter>, config: &SiteConfig, mode: Mode) -> Archive
     years.reverse();
     Archive {
         letters,
+        unlisted,
         years,
         committees: named_terms(committees, &config.term_slugs.committees),
         topics: named_terms(topics, &config.term_slugs.topics),
@@ -162,8 +176,9 @@ fn named_terms(
 }
 
 /// A 摘要公开 letter is published as its summary: the body never leaves this function.
-fn redact(mut letter: Letter) -> Letter {
+fn redact(mut letter: Arc<Letter>) -> Arc<Letter> {
     if letter.disclosure == Disclosure::SummaryOnly {
+        let letter = Arc::make_mut(&mut letter);
         letter.body_html = String::new();
         letter.body_text = letter.summary.clone().unwrap_or_default();
     }
@@ -179,10 +194,10 @@ mod tests {
         SiteConfig::parse("title: t\nbase_url: https://x.example/\nissuer: 局\n").unwrap()
     }
 
-    fn letter(file: &str, date: &str, extra: &str) -> Letter {
+    fn letter(file: &str, date: &str, extra: &str) -> Arc<Letter> {
         let text =
             format!("---\ntitle: {file}\ndate: {date}\ncommittee: 市政协\n{extra}---\n正文内容\n");
-        Letter::parse(&text, Path::new(file), &config()).unwrap()
+        Arc::new(Letter::parse(&text, Path::new(file), &config()).unwrap())
     }
 
     #[test]
@@ -202,8 +217,22 @@ mod tests {
             ["c.md"]
         );
         assert_eq!(archive.withheld, 1);
-        let with_drafts = arrange(letters, &config(), Mode::PublishWithDrafts);
+        let with_drafts = arrange(letters.clone(), &config(), Mode::PublishWithDrafts);
         assert_eq!(with_drafts.letters.len(), 2);
+        assert!(with_drafts.unlisted.is_empty());
+        let preview = arrange(letters, &config(), Mode::Preview);
+        assert_eq!(preview.letters.len(), 2);
+        assert_eq!(
+            preview.unlisted.len(),
+            1,
+            "a 不予公开 letter gets a page in preview"
+        );
+        assert!(
+            preview
+                .terms(Index::Committees)
+                .iter()
+                .all(|t| t.letters.len() == 2)
+        );
     }
 
     #[test]

@@ -149,7 +149,10 @@ pub struct Letter {
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub body_html: String,
     pub body_text: String,
-    /// File line of `doc_number:` and of the front matter's start, for cross-letter messages.
+    /// A hash of the file's path and text: with the site config, all a letter is derived from, so
+    /// incremental rebuilds can tell a changed letter from an unchanged one.
+    pub digest: u64,
+    /// File lines of `doc_number:` and `slug:`, for cross-letter messages.
     pub doc_number_line: usize,
     pub slug_line: usize,
 }
@@ -181,13 +184,24 @@ impl Letter {
         let split = frontmatter::split(text).map_err(|p| vec![at(p)])?;
         let front: FrontMatter =
             frontmatter::parse_yaml(split.yaml, split.yaml_line).map_err(|p| vec![at(p)])?;
-        Checker {
+        let mut letter = Checker {
             source,
             split: &split,
             problems: Vec::new(),
         }
-        .check(front, config)
+        .check(front, config)?;
+        letter.digest = digest(source, text);
+        Ok(letter)
     }
+}
+
+/// A stable hash of a letter file (path and text), the same on every machine and run.
+pub fn digest(source: &Path, text: &str) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(crate::diagnostic::display_path(source).as_bytes());
+    hasher.update(&[0]);
+    hasher.update(text.as_bytes());
+    hasher.digest()
 }
 
 /// Checks one letter's fields, collecting every problem with the line of its key.
@@ -422,6 +436,7 @@ impl Checker<'_> {
             extra: f.extra,
             body_html: rendered.html,
             body_text: rendered.text,
+            digest: 0,
             doc_number_line: self.line_of("doc_number"),
             slug_line: self.line_of("slug"),
         })

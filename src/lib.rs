@@ -14,6 +14,7 @@ pub mod load;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod session;
 pub mod slug;
 pub mod source;
 pub mod theme;
@@ -77,7 +78,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     } else {
         Mode::Publish
     };
-    let archive = archive::arrange(letters, &config, mode);
+    let archive = archive::arrange(
+        letters.into_iter().map(std::sync::Arc::new).collect(),
+        &config,
+        mode,
+    );
     let pages = render::plan(&archive, &config);
 
     let staging =

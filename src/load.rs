@@ -98,10 +98,14 @@ pub fn load_letters(root: &Path, config: &SiteConfig) -> Result<Vec<Letter>, Vec
 
 /// Problems between letters: a 文号 used twice, or two letters on one URL.
 pub fn check_across(letters: &[Letter]) -> Vec<Diagnostic> {
+    check_across_refs(&letters.iter().collect::<Vec<_>>())
+}
+
+pub fn check_across_refs(letters: &[&Letter]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut by_doc: BTreeMap<String, Vec<&Letter>> = BTreeMap::new();
     let mut by_url: BTreeMap<String, Vec<&Letter>> = BTreeMap::new();
-    for letter in letters {
+    for &letter in letters {
         if let Some(doc) = &letter.doc_number {
             by_doc
                 .entry(normalise_doc_number(doc))

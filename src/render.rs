@@ -30,6 +30,8 @@ pub struct Page {
 pub enum PageKind {
     Home,
     Letter(usize),
+    /// A letter listed nowhere (a 不予公开 letter in preview), by position in `Archive::unlisted`.
+    Unlisted(usize),
     /// Page `page` (1-based) of a term's list.
     TermPage {
         index: Index,
@@ -69,6 +71,13 @@ pub fn plan(archive: &Archive, config: &SiteConfig) -> Vec<Page> {
             .iter()
             .enumerate()
             .map(|(i, l)| dir(&l.url_path(), PageKind::Letter(i))),
+    );
+    pages.extend(
+        archive
+            .unlisted
+            .iter()
+            .enumerate()
+            .map(|(i, l)| dir(&l.url_path(), PageKind::Unlisted(i))),
     );
     for index in Index::ALL {
         pages.push(dir(&format!("{}/", index.key()), PageKind::Overview(index)));
@@ -130,12 +139,21 @@ pub fn render(
                 .letters
                 .iter()
                 .take(LATEST_ON_HOME)
-                .map(item)
+                .map(|l| item(l))
                 .collect();
             ctx.insert("latest", &latest);
             ctx.insert("indexes", &Index::ALL.map(|i| index_view(archive, i, true)));
             ctx.insert("total", &archive.letters.len());
             "index.html"
+        }
+        PageKind::Unlisted(i) => {
+            ctx.insert(
+                "letter",
+                &letter_view(&archive.unlisted[i], archive, config),
+            );
+            ctx.insert("newer", &None::<LetterItem>);
+            ctx.insert("older", &None::<LetterItem>);
+            "letter.html"
         }
         PageKind::Letter(i) => {
             let letter = &archive.letters[i];
@@ -144,7 +162,7 @@ pub fn render(
                 "newer",
                 &i.checked_sub(1).map(|n| item(&archive.letters[n])),
             );
-            ctx.insert("older", &archive.letters.get(i + 1).map(item));
+            ctx.insert("older", &archive.letters.get(i + 1).map(|l| item(l)));
             "letter.html"
         }
         PageKind::TermPage { index, term, page } => {
@@ -223,13 +241,30 @@ fn pager(term: &Term, index: Index, current: usize, config: &SiteConfig) -> Page
         total,
         prev_url: (current > 1).then(|| url(current - 1)),
         next_url: (current < total).then(|| url(current + 1)),
-        pages: (1..=total)
-            .map(|number| PageLink {
-                number,
-                url: url(number),
+        pages: page_window(current, total)
+            .into_iter()
+            .scan(0, |last, number| {
+                let gap_before = number > *last + 1 && *last > 0;
+                *last = number;
+                Some(PageLink {
+                    number,
+                    url: url(number),
+                    gap_before,
+                })
             })
             .collect(),
     }
+}
+
+/// The page numbers a pager links to: the first, the last, and two either side of the current.
+fn page_window(current: usize, total: usize) -> Vec<usize> {
+    let near = current.saturating_sub(2).max(1)..=(current + 2).min(total);
+    let mut pages: Vec<usize> = std::iter::once(1)
+        .chain(near)
+        .chain(std::iter::once(total))
+        .collect();
+    pages.dedup();
+    pages
 }
 
 fn item(letter: &Letter) -> LetterItem {
@@ -327,6 +362,110 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
     }
 }
 
+/// What a page is made of, hashed: two builds that give a page the same fingerprint render it to
+/// the same bytes, so an incremental rebuild re-renders only pages whose fingerprint changed. Kept
+/// beside `render` so the two change together. `site` is the digest of everything every page
+/// depends on (config, theme, mode); a letter's `digest` stands for all that is derived from it.
+pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u64) -> u64 {
+    use xxhash_rust::xxh3::Xxh3;
+    let mut h = Xxh3::new();
+    h.update(&site.to_le_bytes());
+    h.update(page.path.as_bytes());
+    let letters = |h: &mut Xxh3, letters: &mut dyn Iterator<Item = &Letter>| {
+        for l in letters {
+            h.update(&l.digest.to_le_bytes());
+        }
+        h.update(&[0xff]);
+    };
+    let terms = |h: &mut Xxh3, index: Index| {
+        for t in archive.terms(index) {
+            h.update(t.name.as_bytes());
+            h.update(&[0]);
+            h.update(t.slug.as_bytes());
+            h.update(&t.letters.len().to_le_bytes());
+        }
+        h.update(&[0xff]);
+    };
+    // The slugs a letter page links to.
+    let links = |h: &mut Xxh3, l: &Letter| {
+        let names = std::iter::once((Index::Committees, &l.committee))
+            .chain(l.topics.iter().map(|t| (Index::Topics, t)));
+        for (index, name) in names {
+            let slug = archive
+                .terms(index)
+                .iter()
+                .find(|t| &t.name == name)
+                .map(|t| t.slug.as_str());
+            h.update(slug.unwrap_or("").as_bytes());
+            h.update(&[0]);
+        }
+    };
+    let all = &archive.letters;
+    match page.kind {
+        PageKind::Home => {
+            letters(&mut h, &mut all.iter().take(LATEST_ON_HOME).map(|l| &**l));
+            Index::ALL.into_iter().for_each(|i| terms(&mut h, i));
+            h.update(&all.len().to_le_bytes());
+        }
+        PageKind::Letter(i) => {
+            let around = i.saturating_sub(1)..(i + 2).min(all.len());
+            h.update(&i.min(1).to_le_bytes());
+            letters(&mut h, &mut all[around].iter().map(|l| &**l));
+            links(&mut h, &all[i]);
+        }
+        PageKind::Unlisted(i) => {
+            letters(&mut h, &mut std::iter::once(&*archive.unlisted[i]));
+            links(&mut h, &archive.unlisted[i]);
+        }
+        PageKind::TermPage { index, term, page } => {
+            let t = &archive.terms(index)[term];
+            h.update(t.name.as_bytes());
+            h.update(t.slug.as_bytes());
+            h.update(
+                &[page, t.letters.len(), config.paginate_by]
+                    .map(|n| n as u64)
+                    .map(u64::to_le_bytes)
+                    .concat(),
+            );
+            let per = config.paginate_by;
+            letters(
+                &mut h,
+                &mut t
+                    .letters
+                    .iter()
+                    .skip((page - 1) * per)
+                    .take(per)
+                    .map(|&i| &*all[i]),
+            );
+        }
+        PageKind::Overview(index) => terms(&mut h, index),
+        PageKind::Search => Index::ALL.into_iter().for_each(|i| terms(&mut h, i)),
+        PageKind::NotFound => {}
+        PageKind::Feed(scope) => {
+            let positions: Vec<usize> = match scope {
+                None => (0..all.len()).collect(),
+                Some((index, t)) => {
+                    let term = &archive.terms(index)[t];
+                    h.update(term.name.as_bytes());
+                    h.update(term.slug.as_bytes());
+                    term.letters.clone()
+                }
+            };
+            letters(
+                &mut h,
+                &mut positions.iter().take(FEED_ENTRIES).map(|&i| &*all[i]),
+            );
+            let newest = positions.iter().map(|&i| all[i].published).max();
+            h.update(format!("{newest:?}").as_bytes());
+        }
+        PageKind::Sitemap => {
+            letters(&mut h, &mut all.iter().map(|l| &**l));
+            Index::ALL.into_iter().for_each(|i| terms(&mut h, i));
+        }
+    }
+    h.digest()
+}
+
 /// Midnight China time: letters carry dates, Atom wants instants.
 fn rfc3339(date: NaiveDate) -> String {
     format!("{date}T00:00:00+08:00")
@@ -419,6 +558,14 @@ mod tests {
         let e = excerpt(&long);
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn pager_links_a_window_not_every_page() {
+        assert_eq!(page_window(1, 1), vec![1]);
+        assert_eq!(page_window(1, 3), vec![1, 2, 3]);
+        assert_eq!(page_window(50, 2800), vec![1, 48, 49, 50, 51, 52, 2800]);
+        assert_eq!(page_window(2800, 2800), vec![1, 2798, 2799, 2800]);
     }
 
     #[test]

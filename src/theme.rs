@@ -24,6 +24,8 @@ pub struct Theme {
     pub assets: BTreeMap<String, Vec<u8>>,
     /// Template name → the site file it came from, so errors name the file the editor can open.
     origins: BTreeMap<String, PathBuf>,
+    /// A hash of every template and asset: when it changes, every page may change.
+    pub digest: u64,
 }
 
 impl Theme {
@@ -95,6 +97,19 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for (name, text) in &templates {
+        hasher.update(name.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(text.as_bytes());
+        hasher.update(&[0]);
+    }
+    for (name, bytes) in &assets {
+        hasher.update(name.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(bytes);
+    }
+    let digest = hasher.digest();
     let mut tera = tera::Tera::new();
     tera.set_fallback_prefixes([DEFAULT_PREFIX])
         .map_err(|e| vec![template_error(&e, &origins)])?;
@@ -105,6 +120,7 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         tera,
         assets,
         origins,
+        digest,
     })
 }
 

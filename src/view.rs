@@ -99,6 +99,8 @@ pub struct LetterView {
 }
 
 /// Links between pages of a paginated list. Page 1 is the term's own URL, page n is `…/page/n/`.
+/// `pages` is a window (first, last, and two either side of the current page), so a list of
+/// thousands of pages does not put thousands of links on each of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pager {
     pub current: usize,
@@ -112,6 +114,8 @@ pub struct Pager {
 pub struct PageLink {
     pub number: usize,
     pub url: String,
+    /// Pages are left out between the previous link and this one (show `…`).
+    pub gap_before: bool,
 }
 
 /// An entry of an Atom feed; URLs are absolute.

@@ -1,0 +1,268 @@
+//! An incremental build held in memory, for the preview server: each rebuild re-reads only the
+//! letter files that changed and re-renders only the pages whose fingerprint changed. Whatever it
+//! reuses, its output equals a fresh `dafu build` of the same files byte for byte (tested), and a
+//! failed rebuild keeps the last good output.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::archive::{self, Mode};
+use crate::config::SiteConfig;
+use crate::diagnostic::Diagnostic;
+use crate::letter::{self, Letter};
+use crate::render::{self, Page};
+use crate::{load, source, theme};
+
+/// A site's output kept in memory, with what is needed to rebuild it cheaply.
+pub struct Session {
+    root: PathBuf,
+    mode: Mode,
+    config_digest: u64,
+    letters: BTreeMap<PathBuf, CachedLetter>,
+    /// Output path → (fingerprint, bytes): the last good build.
+    pages: BTreeMap<String, (u64, Arc<[u8]>)>,
+}
+
+struct CachedLetter {
+    stamp: Stamp,
+    digest: u64,
+    result: Result<Arc<Letter>, Vec<Diagnostic>>,
+}
+
+/// What a file looked like when read: a different stamp means it must be read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+        })
+    }
+}
+
+/// A page rendered in a rebuild: output path, fingerprint, bytes.
+type RenderedPage = (String, u64, Arc<[u8]>);
+
+/// What a successful rebuild changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rebuild {
+    /// Output paths written or rewritten, sorted.
+    pub changed: Vec<String>,
+    /// Output paths that no longer exist, sorted.
+    pub removed: Vec<String>,
+    /// Letter files read and parsed again.
+    pub reparsed: usize,
+    pub total_pages: usize,
+}
+
+impl Session {
+    /// `root` is made absolute, so paths from a file watcher (`touched`) compare equal to ours.
+    pub fn new(root: impl Into<PathBuf>, mode: Mode) -> Session {
+        let root = root.into();
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        Session {
+            root,
+            mode,
+            config_digest: 0,
+            letters: BTreeMap::new(),
+            pages: BTreeMap::new(),
+        }
+    }
+
+    /// The last good output: path (`2023/ti-494/index.html`) → bytes.
+    pub fn page(&self, path: &str) -> Option<Arc<[u8]>> {
+        self.pages.get(path).map(|(_, bytes)| bytes.clone())
+    }
+
+    pub fn pages(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.pages
+            .iter()
+            .map(|(path, (_, bytes))| (path.as_str(), &**bytes))
+    }
+
+    /// Rebuilds from the files as they are now. `touched` names files known to have changed (from a
+    /// watcher): they are read again even if their size and time look the same. On failure the
+    /// previous output stays and every problem is returned.
+    pub fn rebuild(&mut self, touched: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
+        let config = SiteConfig::from_root(&self.root).map_err(|d| vec![d])?;
+        let config_digest = xxhash_rust::xxh3::xxh3_64(
+            serde_json::to_string(&config)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        if config_digest != self.config_digest {
+            // Letters are derived from the config too (default issuer, reply classes, raw HTML).
+            self.letters.clear();
+            self.config_digest = config_digest;
+        }
+        let theme = theme::load(&self.root, &config.theme);
+        let reparsed = self.refresh_letters(&config, touched)?;
+        let theme = theme?;
+
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        let mut letters: Vec<Arc<Letter>> = Vec::with_capacity(self.letters.len());
+        for cached in self.letters.values() {
+            match &cached.result {
+                Ok(letter) => letters.push(letter.clone()),
+                Err(ds) => problems.extend(ds.iter().cloned()),
+            }
+        }
+        let plain: Vec<&Letter> = letters.iter().map(|l| &**l).collect();
+        problems.extend(load::check_across_refs(&plain));
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(problems);
+        }
+
+        let archive = archive::arrange(letters, &config, self.mode);
+        let site = site_digest(config_digest, theme.digest, self.mode);
+        let plan = render::plan(&archive, &config);
+        let fingerprints: Vec<u64> = plan
+            .par_iter()
+            .map(|page| render::fingerprint(page, &archive, &config, site))
+            .collect();
+        let stale: Vec<(&Page, u64)> = plan
+            .iter()
+            .zip(fingerprints)
+            .filter(|(page, fp)| self.pages.get(&page.path).is_none_or(|(old, _)| old != fp))
+            .collect();
+        let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
+            .par_iter()
+            .map(|(page, fp)| {
+                render::render(page, &archive, &config, &theme)
+                    .map(|html| (page.path.clone(), *fp, Arc::from(html.into_bytes())))
+                    .map_err(|e| theme.error(&e))
+            })
+            .collect();
+        let mut fresh = Vec::with_capacity(rendered.len());
+        for result in rendered {
+            match result {
+                Ok(page) => fresh.push(page),
+                Err(d) if !problems.contains(&d) => problems.push(d),
+                Err(_) => {}
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(problems);
+        }
+
+        let mut next: BTreeMap<String, (u64, Arc<[u8]>)> = BTreeMap::new();
+        for page in &plan {
+            if let Some(kept) = self.pages.get(&page.path) {
+                next.insert(page.path.clone(), kept.clone());
+            }
+        }
+        let mut changed: Vec<String> = Vec::new();
+        for (path, fp, bytes) in fresh {
+            changed.push(path.clone());
+            next.insert(path, (fp, bytes));
+        }
+        for (path, bytes) in &theme.assets {
+            let fp = xxhash_rust::xxh3::xxh3_64(bytes);
+            if self.pages.get(path).is_none_or(|(old, _)| *old != fp) {
+                changed.push(path.clone());
+            }
+            next.insert(path.clone(), (fp, Arc::from(bytes.as_slice())));
+        }
+        let removed: Vec<String> = self
+            .pages
+            .keys()
+            .filter(|p| !next.contains_key(*p))
+            .cloned()
+            .collect();
+        changed.sort();
+        let total_pages = next.len();
+        self.pages = next;
+        Ok(Rebuild {
+            changed,
+            removed,
+            reparsed,
+            total_pages,
+        })
+    }
+
+    /// Brings the letter cache up to date with the files on disk; returns how many were parsed.
+    fn refresh_letters(
+        &mut self,
+        config: &SiteConfig,
+        touched: &[PathBuf],
+    ) -> Result<usize, Vec<Diagnostic>> {
+        let files = load::letter_files(&self.root)?;
+        let touched: std::collections::HashSet<&Path> =
+            touched.iter().map(PathBuf::as_path).collect();
+        let present: std::collections::HashSet<&Path> =
+            files.iter().map(|(p, _)| p.as_path()).collect();
+        self.letters
+            .retain(|path, _| present.contains(path.as_path()));
+        let to_read: Vec<(PathBuf, PathBuf, Option<Stamp>)> = files
+            .iter()
+            .filter_map(|(path, shown)| {
+                let stamp = Stamp::of(path);
+                let known = self
+                    .letters
+                    .get(path)
+                    .is_some_and(|c| Some(c.stamp) == stamp);
+                (!known || touched.contains(path.as_path()))
+                    .then(|| (path.clone(), shown.clone(), stamp))
+            })
+            .collect();
+        let read: Vec<(PathBuf, CachedLetter)> = to_read
+            .into_par_iter()
+            .map(|(path, shown, stamp)| {
+                let stamp = stamp.unwrap_or(Stamp {
+                    modified: None,
+                    len: 0,
+                });
+                let cached = match source::read_text(&path, &shown) {
+                    Ok(text) => {
+                        let digest = letter::digest(&shown, &text);
+                        let result = Letter::parse(&text, &shown, config).map(Arc::new);
+                        CachedLetter {
+                            stamp,
+                            digest,
+                            result,
+                        }
+                    }
+                    Err(d) => CachedLetter {
+                        stamp,
+                        digest: 0,
+                        result: Err(vec![d]),
+                    },
+                };
+                (path, cached)
+            })
+            .collect();
+        let mut reparsed = 0;
+        for (path, cached) in read {
+            let same = self
+                .letters
+                .get(&path)
+                .is_some_and(|old| old.digest == cached.digest && cached.digest != 0);
+            if same {
+                if let Some(old) = self.letters.get_mut(&path) {
+                    old.stamp = cached.stamp;
+                }
+            } else {
+                reparsed += 1;
+                self.letters.insert(path, cached);
+            }
+        }
+        Ok(reparsed)
+    }
+}
+
+fn site_digest(config: u64, theme: u64, mode: Mode) -> u64 {
+    let text = format!("{}:{config}:{theme}:{mode:?}", env!("CARGO_PKG_VERSION"));
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
