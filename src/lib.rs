@@ -95,7 +95,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
                 Err(e) => return Some(Failure::Template(theme.error(&e))),
             };
             staging
-                .write(&page.path, html.as_bytes())
+                .write(&page.path, &html)
                 .err()
                 .map(|e| Failure::Write(format!("cannot write `{}`: {e}", page.path)))
         })

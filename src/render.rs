@@ -121,7 +121,7 @@ pub fn render(
     archive: &Archive,
     config: &SiteConfig,
     theme: &Theme,
-) -> Result<String, tera::Error> {
+) -> Result<Vec<u8>, tera::Error> {
     let dir = page.path.strip_suffix("index.html").unwrap_or("");
     let mut ctx = Context::new();
     ctx.insert("site", config);
@@ -203,7 +203,11 @@ pub fn render(
             "sitemap.xml"
         }
     };
-    theme.tera.render(template, &ctx)
+    // Straight to bytes: `render` would check the whole page is UTF-8 once more (Tera writes only
+    // UTF-8), which cost a tenth of the build.
+    let mut out = Vec::with_capacity(16 * 1024);
+    theme.tera.render_to(template, &ctx, &mut out)?;
+    Ok(out)
 }
 
 fn term_link(term: &Term, index: Index) -> TermLink {
@@ -283,7 +287,8 @@ fn item(letter: &Letter) -> LetterItem {
     }
 }
 
-/// The opening of the letter's text, without the salutation line (`项奕豪委员：`).
+/// The opening of the letter's text, without the salutation line (`项奕豪委员：`). Reads only as
+/// far as it needs: lists call it for every row.
 pub fn excerpt(text: &str) -> String {
     let mut lines = text
         .lines()
@@ -296,11 +301,19 @@ pub fn excerpt(text: &str) -> String {
     {
         lines.next();
     }
-    let joined: String = lines.collect::<Vec<_>>().join("");
-    match joined.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &joined[..cut]),
-        None => joined,
+    let mut out = String::with_capacity(EXCERPT_CHARS * 3 + 3);
+    let mut count = 0;
+    for line in lines {
+        for c in line.chars() {
+            if count == EXCERPT_CHARS {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
     }
+    out
 }
 
 fn date_cn(date: NaiveDate) -> String {

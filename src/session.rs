@@ -140,7 +140,7 @@ impl Session {
             .par_iter()
             .map(|(page, fp)| {
                 render::render(page, &archive, &config, &theme)
-                    .map(|html| (page.path.clone(), *fp, Arc::from(html.into_bytes())))
+                    .map(|html| (page.path.clone(), *fp, Arc::from(html)))
                     .map_err(|e| theme.error(&e))
             })
             .collect();
