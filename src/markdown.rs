@@ -15,11 +15,11 @@
 //!   dropped; the theme indents paragraphs with CSS.
 //! * Raw HTML is shown as text unless the site allows it.
 //!
-//! Tabs and indents keep their CommonMark meaning: a block that starts with
-//! a tab or four spaces (and does not continue a paragraph) is an indented
-//! code block. Bodies pasted from word processors sometimes start paragraphs
-//! with a tab; we keep CommonMark here rather than guess, so authors should
-//! indent with full-width spaces (which are dropped) or not at all.
+//! Bodies pasted from word processors start paragraphs with a tab, four
+//! spaces or full-width spaces, often with no blank line between them: a line
+//! of Chinese text opening with such an indent becomes a paragraph of its own
+//! (CommonMark would read a tab-indented line as code). Indented lines that do
+//! not start with Chinese text keep their CommonMark meaning.
 
 use std::ops::Range;
 
@@ -61,10 +61,12 @@ pub fn render(markdown: &str, options: &MarkdownOptions) -> Rendered {
 }
 
 /// Text pasted from a word processor keeps one paragraph per line, each opened with a full-width
-/// indent (`　　`) and no blank line between: in Markdown that would run together as one paragraph.
-/// A line opening with a full-width space after a line of text starts a new paragraph.
+/// indent (`　　`) or a tab and no blank line between: in Markdown that would run together as one
+/// paragraph, and a tab or four spaces would even make it a code block. A line of Chinese text
+/// opening with such an indent starts a paragraph of its own, without the indent (the theme indents).
 fn split_indented_paragraphs(markdown: &str) -> Cow<'_, str> {
-    if !markdown.contains("\n\u{3000}") {
+    if !markdown.contains("\n\u{3000}") && !markdown.contains('\t') && !markdown.contains("\n    ")
+    {
         return Cow::Borrowed(markdown);
     }
     let mut out = String::with_capacity(markdown.len() + 256);
@@ -75,11 +77,27 @@ fn split_indented_paragraphs(markdown: &str) -> Cow<'_, str> {
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             in_fence = !in_fence;
         }
-        let continues_text = !previous.trim().is_empty() && !previous.trim_start().starts_with('|');
-        if !in_fence && line.starts_with('\u{3000}') && continues_text {
-            out.push('\n');
+        let indent = &line[..line.len() - line.trim_start_matches([' ', '\t', '\u{3000}']).len()];
+        let code_like = indent.contains('\t') || indent.starts_with("    ");
+        let opens_chinese = line[indent.len()..].chars().next().is_some_and(is_cjk);
+        let indented_paragraph =
+            !in_fence && opens_chinese && (indent.starts_with('\u{3000}') || code_like);
+        if indented_paragraph {
+            let continues_text =
+                !previous.trim().is_empty() && !previous.trim_start().starts_with('|');
+            if continues_text {
+                out.push('\n');
+            }
+            // A full-width indent alone is dropped later, with the paragraph's other leading
+            // full-width spaces; a tab or spaces must go now, or CommonMark reads a code block.
+            out.push_str(if code_like {
+                &line[indent.len()..]
+            } else {
+                line
+            });
+        } else {
+            out.push_str(line);
         }
-        out.push_str(line);
         previous = line;
     }
     Cow::Owned(out)
@@ -1368,6 +1386,23 @@ mod tests {
     }
 
     #[test]
+    fn tab_or_space_indented_chinese_paragraphs_are_not_code() {
+        assert_eq!(
+            html("\t第一段。\n\t第二段。\n"),
+            "<p>第一段。</p>\n<p>第二段。</p>\n"
+        );
+        assert_eq!(
+            html("首行。\n    第二段。\n"),
+            "<p>首行。</p>\n<p>第二段。</p>\n"
+        );
+        // Indented code that is not Chinese text stays code.
+        assert_eq!(
+            html("    let x = 1;\n"),
+            "<pre><code>let x = 1;\n</code></pre>\n"
+        );
+    }
+
+    #[test]
     fn body_headings_sit_below_the_page_title() {
         assert_eq!(html("# 一、总体情况"), "<h2>一、总体情况</h2>\n");
         assert_eq!(html("###### 细目"), "<h6>细目</h6>\n");
@@ -1739,14 +1774,6 @@ mod tests {
     #[test]
     fn full_width_space_inside_a_paragraph_is_kept() {
         assert_eq!(html("联系人：张三　电话"), para("联系人：张三　电话"));
-    }
-
-    #[test]
-    fn tab_indented_line_is_a_code_block_as_in_commonmark() {
-        assert_eq!(
-            html("\t缩进的文字\n"),
-            "<pre><code>缩进的文字\n</code></pre>\n"
-        );
     }
 
     // --- Raw HTML -----------------------------------------------------------
