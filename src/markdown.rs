@@ -44,7 +44,7 @@ pub struct Rendered {
 pub fn render(markdown: &str, options: &MarkdownOptions) -> Rendered {
     let markdown = &*split_indented_paragraphs(markdown);
     let events = rewrite_events(markdown, resolve_emphasis);
-    let text = plain_text(&events);
+    let mut text = plain_text(&events);
     let mut html = String::with_capacity(markdown.len() + markdown.len() / 4);
     let allow_html = options.allow_html;
     pulldown_cmark::html::push_html(
@@ -57,6 +57,9 @@ pub fn render(markdown: &str, options: &MarkdownOptions) -> Rendered {
             }
         }),
     );
+    // Every letter's body is held until its page is rendered: keep only what is used.
+    html.shrink_to_fit();
+    text.shrink_to_fit();
     Rendered { html, text }
 }
 
