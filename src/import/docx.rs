@@ -444,7 +444,7 @@ fn format_number(n: u32, format: &str) -> String {
     const STEMS: &str = "甲乙丙丁戊己庚辛壬癸";
     match format {
         "decimalZero" => format!("{n:02}"),
-        "upperLetter" | "lowerLetter" => {
+        "upperLetter" | "lowerLetter" if n <= 26 * 8 => {
             let letter = char::from(b'A' + ((n.max(1) - 1) % 26) as u8);
             let s = letter
                 .to_string()
@@ -993,15 +993,330 @@ fn inline_markdown(runs: &[(String, bool)]) -> String {
         }
     }
     let md = md.trim().to_owned();
-    // A line starting with what Markdown reads as a list or heading marker is text here.
-    let starts_marker = md.starts_with(['-', '+', '='])
-        || md.split_once(['.', ')']).is_some_and(|(n, _)| {
-            !n.is_empty() && n.len() <= 9 && n.chars().all(|c| c.is_ascii_digit())
-        });
-    if starts_marker {
-        let at = md.find(['-', '+', '=', '.', ')']).unwrap_or(0);
-        format!("{}\\{}", &md[..at], &md[at..])
+    // A line starting with what Markdown reads as a list marker or a rule is text here.
+    let after_marker = |rest: &str| rest.is_empty() || rest.starts_with(char::is_whitespace);
+    let digits = md.chars().take_while(char::is_ascii_digit).count();
+    let at = if md.starts_with(['-', '+']) && after_marker(&md[1..])
+        || md.chars().all(|c| c == '=' || c == '-')
+    {
+        Some(0)
+    } else if (1..=9).contains(&digits)
+        && md[digits..].starts_with(['.', ')'])
+        && after_marker(&md[digits + 1..])
+    {
+        Some(digits)
     } else {
-        md
+        None
+    };
+    match at {
+        Some(at) => format!("{}\\{}", &md[..at], &md[at..]),
+        None => md,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006""#;
+
+    fn zip(parts: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in parts {
+            out.start_file(*name, options).unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    fn document(body: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>{body}<w:sectPr><w:pgSz w:w="11906"/></w:sectPr></w:body></w:document>"#
+        )
+    }
+
+    fn p(runs: &str) -> String {
+        format!("<w:p>{runs}</w:p>")
+    }
+
+    fn r(text: &str) -> String {
+        format!(r#"<w:r><w:t xml:space="preserve">{text}</w:t></w:r>"#)
+    }
+
+    fn b(text: &str) -> String {
+        format!(r#"<w:r><w:rPr><w:b/></w:rPr><w:t>{text}</w:t></w:r>"#)
+    }
+
+    fn read_body(body: &str) -> Docx {
+        read(&zip(&[("word/document.xml", &document(body))])).unwrap()
+    }
+
+    fn md(d: &Docx) -> Vec<&str> {
+        d.lines.iter().map(|l| l.md.as_str()).collect()
+    }
+
+    #[test]
+    fn paragraphs_bold_runs_breaks_and_escapes() {
+        let d = read_body(
+            &[
+                p(&[b("一是"), b("建设平台。"), r("推动"), r("成果转化。")].concat()),
+                p(&[
+                    r("联系人：张晓东"),
+                    "<w:r><w:br/></w:r>".into(),
+                    r("联系电话：86051234"),
+                ]
+                .concat()),
+                p(&r("星号*与下划线_以及&amp;符号&#x4E2D;")),
+                p(&r("3. 不是列表")),
+                p(r#"<w:r><w:rPr><w:b w:val="0"/></w:rPr><w:t>不加粗</w:t></w:r>"#),
+                p(""),
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            md(&d),
+            vec![
+                "**一是建设平台。**推动成果转化。",
+                "联系人：张晓东",
+                "联系电话：86051234",
+                r"星号\*与下划线\_以及\&符号中",
+                r"3\. 不是列表",
+                "不加粗",
+            ]
+        );
+        assert_eq!(d.lines[0].plain, "一是建设平台。推动成果转化。");
+        assert!(d.lines[0].starts_paragraph && d.lines[1].starts_paragraph);
+        assert!(
+            !d.lines[2].starts_paragraph,
+            "a line break continues the paragraph"
+        );
+        assert!(d.notes.is_empty());
+    }
+
+    const NUMBERING: &str = r#"<w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+        <w:abstractNum w:abstractNumId="0">
+          <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+          <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>
+        </w:abstractNum>
+        <w:abstractNum w:abstractNumId="1">
+          <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl>
+        </w:abstractNum>
+        <w:abstractNum w:abstractNumId="2">
+          <w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/><w:lvlText w:val=""/></w:lvl>
+        </w:abstractNum>
+        <w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>
+        <w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>
+        <w:num w:numId="3"><w:abstractNumId w:val="2"/></w:num>
+      </w:numbering>"#;
+
+    fn item(num: u32, level: u32, text: &str) -> String {
+        format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num}"/></w:numPr></w:pPr>{}</w:p>"#,
+            r(text)
+        )
+    }
+
+    #[test]
+    fn numbered_and_bulleted_lists_as_printed() {
+        let body = [
+            item(1, 0, "关于技术攻关"),
+            item(1, 1, "设立专题"),
+            item(1, 1, "发布榜单"),
+            item(1, 0, "关于人才"),
+            item(1, 1, "引进人才"),
+            item(2, 0, "第一项"),
+            item(2, 0, "第二项"),
+            item(3, 0, "要点"),
+        ]
+        .concat();
+        let d = read(&zip(&[
+            ("word/document.xml", &document(&body)),
+            ("word/numbering.xml", NUMBERING),
+        ]))
+        .unwrap();
+        assert_eq!(
+            md(&d),
+            vec![
+                "一、关于技术攻关",
+                "（一）设立专题",
+                "（二）发布榜单",
+                "二、关于人才",
+                "（一）引进人才",
+                "1. 第一项",
+                "2. 第二项",
+                "- 要点",
+            ]
+        );
+        assert_eq!(d.lines[5].block, Block::ListItem);
+        assert_eq!(d.lines[0].block, Block::Text);
+        assert_eq!(d.lines[0].plain, "一、关于技术攻关");
+    }
+
+    #[test]
+    fn data_tables_become_pipe_tables_and_layout_tables_paragraphs() {
+        let cell = |t: &str| format!("<w:tc>{}</w:tc>", p(&r(t)));
+        let row = |cells: &[&str]| {
+            format!(
+                "<w:tr>{}</w:tr>",
+                cells.iter().map(|c| cell(c)).collect::<String>()
+            )
+        };
+        let data = format!(
+            "<w:tbl>{}{}{}</w:tbl>",
+            row(&["项目", "金额|万元"]),
+            row(&["孵化器奖励", "500"]),
+            row(&["运营补助", "120"])
+        );
+        let layout = format!(
+            "<w:tbl>{}</w:tbl>",
+            row(&["示科提复〔2024〕17号", "签发人：王建国"])
+        );
+        let d = read_body(&format!("{layout}{}{data}", p(&r("正文。"))));
+        assert_eq!(
+            md(&d),
+            vec![
+                "示科提复〔2024〕17号",
+                "签发人：王建国",
+                "正文。",
+                r"| 项目 | 金额\|万元 |",
+                "| --- | --- |",
+                "| 孵化器奖励 | 500 |",
+                "| 运营补助 | 120 |",
+            ]
+        );
+        assert_eq!(d.lines[3].block, Block::TableRow);
+        assert!(
+            d.notes[0].starts_with("1 table with a single row or column read as plain paragraphs")
+        );
+    }
+
+    #[test]
+    fn tracked_changes_are_accepted_and_comments_counted() {
+        let body = [
+            p(&[
+                r("我局将"),
+                format!(r#"<w:ins w:id="1" w:author="审核人">{}</w:ins>"#, r("加快")),
+                r#"<w:del w:id="2" w:author="审核人"><w:r><w:delText>逐步</w:delText></w:r></w:del>"#.to_owned(),
+                r("推进"),
+                r#"<w:commentRangeStart w:id="0"/>"#.into(),
+                r("成果转化"),
+                r#"<w:commentRangeEnd w:id="0"/><w:r><w:commentReference w:id="0"/></w:r>"#.into(),
+                r("。"),
+            ]
+            .concat()),
+            // A paragraph whose mark was deleted joins the next one.
+            format!(r#"<w:p><w:pPr><w:rPr><w:del w:id="3" w:author="a"/></w:rPr></w:pPr>{}</w:p>"#, r("第一段的前半")),
+            p(&r("和后半。")),
+            format!(r#"<w:p>{}<w:moveFrom w:id="4">{}</w:moveFrom></w:p>"#, r("保留"), r("移走的文字")),
+            p(&[r("字段结果"), r#"<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>"#.into()].concat()),
+        ]
+        .concat();
+        let comments = r#"<w:comments xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id="0" w:author="审核人"><w:p><w:r><w:t>这里要改</w:t></w:r></w:p></w:comment></w:comments>"#;
+        let d = read(&zip(&[
+            ("word/document.xml", &document(&body)),
+            ("word/comments.xml", comments),
+        ]))
+        .unwrap();
+        assert_eq!(
+            md(&d),
+            vec![
+                "我局将加快推进成果转化。",
+                "第一段的前半和后半。",
+                "保留",
+                "字段结果"
+            ]
+        );
+        assert_eq!(d.notes.len(), 2, "{:?}", d.notes);
+        assert!(d.notes[0].starts_with("the Word file has tracked changes: imported its text as if every change were accepted (1 insertion kept, 2 deletions left out)"), "{}", d.notes[0]);
+        assert_eq!(
+            d.notes[1],
+            "the Word file has 1 comment: comments are not part of the letter and were not imported"
+        );
+    }
+
+    #[test]
+    fn styles_give_headings_and_bold() {
+        let styles = r#"<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+            <w:style w:type="paragraph" w:styleId="2"><w:name w:val="heading 2"/><w:rPr><w:b/></w:rPr></w:style>
+            <w:style w:type="character" w:styleId="Strong"><w:name w:val="Strong"/><w:rPr><w:b/></w:rPr></w:style>
+            <w:style w:type="character" w:styleId="MyStrong"><w:basedOn w:val="Strong"/></w:style>
+          </w:styles>"#;
+        let body = [
+            format!(
+                r#"<w:p><w:pPr><w:pStyle w:val="2"/></w:pPr>{}</w:p>"#,
+                r("一、关于平台建设")
+            ),
+            p(&[
+                r#"<w:r><w:rPr><w:rStyle w:val="MyStrong"/></w:rPr><w:t>重点</w:t></w:r>"#
+                    .to_owned(),
+                r("工作"),
+            ]
+            .concat()),
+        ]
+        .concat();
+        let d = read(&zip(&[
+            ("word/document.xml", &document(&body)),
+            ("word/styles.xml", styles),
+        ]))
+        .unwrap();
+        assert_eq!(md(&d), vec!["### 一、关于平台建设", "**重点**工作"]);
+        assert_eq!(d.lines[0].plain, "一、关于平台建设");
+    }
+
+    #[test]
+    fn text_boxes_are_read_once() {
+        let textbox = format!(
+            r#"<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent>{}</w:txbxContent></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>{}</w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>"#,
+            p(&r("示例市科学技术局文件")),
+            p(&r("示例市科学技术局文件"))
+        );
+        let d = read_body(&p(&[textbox, r("正文")].concat()));
+        assert_eq!(md(&d), vec!["示例市科学技术局文件", "正文"]);
+    }
+
+    #[test]
+    fn unreadable_files_say_why() {
+        assert_eq!(read(b"not a zip"), Err(DocxProblem::NotZip));
+        assert_eq!(
+            read(&zip(&[("other.xml", "<a/>")])),
+            Err(DocxProblem::NoDocument)
+        );
+        let broken = read(&zip(&[(
+            "word/document.xml",
+            "<w:document><w:body><w:p></w:body>",
+        )]));
+        assert!(
+            matches!(broken, Err(DocxProblem::BadXml(ref part, _)) if part == "word/document.xml"),
+            "{broken:?}"
+        );
+        // A package naming another main part is followed.
+        let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="/word/main.xml"/></Relationships>"#;
+        let d = read(&zip(&[
+            ("_rels/.rels", rels),
+            ("word/main.xml", &document(&p(&r("正文")))),
+        ]))
+        .unwrap();
+        assert_eq!(md(&d), vec!["正文"]);
+    }
+
+    #[test]
+    fn chinese_numbers_for_labels() {
+        let labels: Vec<String> = [1, 9, 10, 11, 20, 21, 99]
+            .iter()
+            .map(|&n| format_number(n, "chineseCounting"))
+            .collect();
+        assert_eq!(
+            labels,
+            vec!["一", "九", "十", "十一", "二十", "二十一", "九十九"]
+        );
+        assert_eq!(format_number(3, "decimalEnclosedCircle"), "③");
+        assert_eq!(format_number(4, "lowerRoman"), "iv");
+        assert_eq!(format_number(28, "upperLetter"), "BB");
+        assert_eq!(format_number(2, "chineseLegalSimplified"), "贰");
+        assert_eq!(format_number(u32::MAX, "upperLetter"), "4294967295");
+        assert_eq!(format_number(u32::MAX, "chineseCounting"), "4294967295");
     }
 }

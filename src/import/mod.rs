@@ -591,3 +591,140 @@ fn write_file(target: &Path, contents: &str, replace: bool) -> Result<(), Import
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod never_panics {
+    //! Import reads files from anywhere: no input may make it panic.
+
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::{docx, encoding, letter_file, text};
+
+    /// Text made of the pieces the field patterns look for, in any order.
+    fn letterish() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "关于",
+            "市政协",
+            "区人大",
+            "十二届",
+            "第",
+            "二次会议",
+            "494",
+            "号",
+            "提案",
+            "建议",
+            "的答复函",
+            "〔2023〕",
+            "[",
+            "]",
+            "(",
+            "）",
+            "（A）类",
+            "答复类别：",
+            "委员",
+            "代表",
+            "等5位",
+            "：",
+            ":",
+            "，",
+            "。",
+            "、",
+            "《",
+            "》",
+            "〈",
+            "联系人：",
+            "电话：",
+            "8896",
+            "-",
+            "抄送：",
+            "抄报：",
+            "印发",
+            "此件公开发布",
+            "2023年",
+            "6月",
+            "二〇二三年",
+            "十",
+            "廿",
+            "日",
+            "局",
+            "办公室",
+            "文件",
+            "签发人：",
+            "**",
+            "#",
+            "|",
+            "- ",
+            "1. ",
+            "　",
+            " ",
+            "\n",
+            "\n\n",
+            "\r",
+            "\u{FEFF}",
+            "A",
+            "e",
+            "·",
+            "（此页无正文）",
+            "— 3 —",
+            "𪚥",
+            "\t",
+            "0",
+            "９",
+        ]);
+        prop::collection::vec(pieces, 0..120).prop_map(|v| v.concat())
+    }
+
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![letterish(), any::<String>()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn reading_any_text_never_panics(source in any_text()) {
+            let e = text::extract(&text::lines_from_text(&source));
+            let _ = letter_file::render(&e.fields, &e.body).unwrap();
+            let _ = letter_file::stem(&e.fields, std::path::Path::new("x.txt"));
+        }
+
+        #[test]
+        fn decoding_any_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            if let Ok(d) = encoding::decode(&bytes) {
+                prop_assert!(!d.text.contains('\r'));
+            }
+        }
+
+        #[test]
+        fn reading_any_word_xml_never_panics(tags in prop::collection::vec(prop::sample::select(vec![
+            "<w:p>", "</w:p>", "<w:r>", "</w:r>", "<w:t>", "</w:t>", "文字", "&amp;", "&#x4E2D;", "&bogus;",
+            "<w:rPr><w:b/></w:rPr>", "<w:ins>", "</w:ins>", "<w:del>", "</w:del>", "<w:tbl>", "</w:tbl>",
+            "<w:tr>", "</w:tr>", "<w:tc>", "</w:tc>", "<w:pPr><w:numPr><w:ilvl w:val=\"9\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr>",
+            "<w:br/>", "<w:tab/>", "<w:pPr><w:rPr><w:del/></w:rPr></w:pPr>", "<w:tcPr><w:gridSpan w:val=\"99999\"/></w:tcPr>",
+            "<w:txbxContent>", "</w:txbxContent>", "<mc:Fallback>", "</mc:Fallback>", "<w:pStyle w:val=\"x\"/>",
+        ]), 0..80)) {
+            let document = format!(
+                r#"<w:document xmlns:w="w" xmlns:mc="mc"><w:body>{}</w:body></w:document>"#,
+                tags.concat()
+            );
+            let numbering = r#"<w:numbering xmlns:w="w"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="4294967295"/><w:numFmt w:val="upperLetter"/><w:lvlText w:val="%1%2%9."/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="0"/></w:lvlOverride></w:num></w:numbering>"#;
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, body) in [("word/document.xml", document.as_str()), ("word/numbering.xml", numbering)] {
+                zip.start_file(name, options).unwrap();
+                zip.write_all(body.as_bytes()).unwrap();
+            }
+            let bytes = zip.finish().unwrap().into_inner();
+            if let Ok(d) = docx::read(&bytes) {
+                let _ = text::extract(&d.lines);
+            }
+        }
+
+        #[test]
+        fn reading_any_bytes_as_word_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = docx::read(&bytes);
+        }
+    }
+}

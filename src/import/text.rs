@@ -671,12 +671,17 @@ fn continues(p: &Paragraph, q: &Line) -> bool {
         || starts_with_enumerator(qt))
 }
 
-fn glue(a: &str, b: &str) -> String {
-    let a_end = a.chars().next_back();
-    let b_start = b.chars().next();
-    let space = a_end.is_some_and(|c| c.is_ascii_alphanumeric())
-        && b_start.is_some_and(|c| c.is_ascii_alphanumeric());
-    format!("{a}{}{b}", if space { " " } else { "" })
+/// Appends `b` to `a`, with a space only between two Latin words or numbers.
+fn glue(a: &mut String, b: &str) {
+    let space = a
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+        && b.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if space {
+        a.push(' ');
+    }
+    a.push_str(b);
 }
 
 fn paragraphs(lines: &[&Line], notes: &mut Vec<String>) -> Vec<Paragraph> {
@@ -701,8 +706,8 @@ fn paragraphs(lines: &[&Line], notes: &mut Vec<String>) -> Vec<Paragraph> {
                 } else {
                     wrapped += 1;
                 }
-                p.md = glue(&p.md, &line.md);
-                p.plain = glue(&p.plain, &line.plain);
+                glue(&mut p.md, &line.md);
+                glue(&mut p.plain, &line.plain);
                 continue;
             }
         }
@@ -759,7 +764,7 @@ mod tests {
     const SEED_SHAPE: &str = include_str!("../../tests/fixtures/import/letters/seed-shape.txt");
     const INDENTED: &str = include_str!("../../tests/fixtures/import/letters/indented-crlf.txt");
     const COUNTY: &str = include_str!("../../tests/fixtures/import/letters/county.md");
-    const INCOMPLETE: &str = include_str!("../../tests/fixtures/import/letters/incomplete.txt");
+    const INCOMPLETE: &str = include_str!("../../tests/fixtures/import/problems/incomplete.txt");
     const XIEBAN: &str = include_str!("../../tests/fixtures/import/letters/xieban.txt");
 
     fn read(text: &str) -> Extraction {
