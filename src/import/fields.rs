@@ -702,7 +702,8 @@ pub fn disclosure_line(line: &str) -> Option<(DisclosureNote, String)> {
 
 /// `温州市科学技术局文件` → `温州市科学技术局`.
 pub fn issuer_header(line: &str) -> Option<String> {
-    let org = line.trim().strip_suffix("文件")?;
+    let line = close_cjk_gaps(line);
+    let org = line.strip_suffix("文件")?;
     let org = close_cjk_gaps(org);
     (org.chars().count() >= 2 && organisation(&org)).then_some(org)
 }

@@ -237,7 +237,7 @@ fn is_footer(kind: &Kind) -> bool {
 
 /// Where the body's prose clearly begins: a sentence, or a line too long for a header.
 fn is_prose(line: &Line) -> bool {
-    line.block != Block::Text || line.plain.contains('。') || line.plain.chars().count() > 60
+    line.block != Block::Text || line.plain.contains('。') || line.plain.chars().count() > 80
 }
 
 /// Reads a letter's lines into fields and a body.
@@ -363,25 +363,70 @@ pub fn extract(source: &[Line]) -> Extraction {
         ));
     }
 
-    // Footer: the recognised lines at the end, after the body.
+    // Footer: the recognised lines at the end, after the body. A few unrecognised lines after a
+    // signed footer (a web page's `【关闭窗口】`) do not hide it: they stay in the body.
     let body_start = salutation.unwrap_or(header_end);
-    let mut footer_start = lines.len();
-    while footer_start > body_start + usize::from(salutation.is_some()) {
-        let i = footer_start - 1;
-        let next = kinds.get(footer_start);
-        let in_footer = match &kinds[i] {
-            Kind::Org(_) => matches!(
-                next,
-                Some(Kind::Date(..) | Kind::Printed(_) | Kind::OrgDate(..) | Kind::Org(_))
-            ),
-            k => is_footer(k),
-        };
-        if !in_footer {
-            break;
+    let first_possible = (body_start + usize::from(salutation.is_some())).min(lines.len());
+    let footer_start_from = |end: usize| {
+        let mut start = end;
+        while start > first_possible {
+            let i = start - 1;
+            let in_footer = match &kinds[i] {
+                Kind::Org(_) => {
+                    start < end
+                        && matches!(
+                            kinds[start],
+                            Kind::Date(..) | Kind::Printed(_) | Kind::OrgDate(..) | Kind::Org(_)
+                        )
+                }
+                k => is_footer(k),
+            };
+            if !in_footer {
+                break;
+            }
+            start = i;
         }
-        footer_start = i;
+        start
+    };
+    let signed = |range: std::ops::Range<usize>| {
+        kinds[range]
+            .iter()
+            .any(|k| matches!(k, Kind::Date(..) | Kind::OrgDate(..)))
+    };
+    let mut footer_end = lines.len();
+    let mut footer_start = footer_start_from(footer_end);
+    if !signed(footer_start..footer_end) {
+        let trailing = (1..=6.min(lines.len()))
+            .map(|n| lines.len() - n)
+            .take_while(|&i| i >= first_possible && kinds[i] == Kind::Text)
+            .last();
+        if let Some(first_trailing) = trailing {
+            let start = footer_start_from(first_trailing);
+            if start < first_trailing && signed(start..first_trailing) {
+                footer_start = start;
+                footer_end = first_trailing;
+                let shown: Vec<String> = lines[footer_end..]
+                    .iter()
+                    .map(|l| format!("`{}`", short(&l.plain, 20)))
+                    .collect();
+                notes.push(format!(
+                    "kept {} line{} found after the signature at the end of the body ({}): remove {} if {} not part of the letter",
+                    shown.len(),
+                    plural(shown.len()),
+                    shown.join(", "),
+                    if shown.len() == 1 { "it" } else { "them" },
+                    if shown.len() == 1 { "it is" } else { "they are" },
+                ));
+            }
+        }
     }
-    read_footer(&lines, &kinds, footer_start, &mut f, &mut notes);
+    read_footer(
+        &lines[..footer_end],
+        &kinds,
+        footer_start,
+        &mut f,
+        &mut notes,
+    );
     if f.issuer.is_none() {
         f.issuer = issuer_header;
     } else if let (Some(header), Some(signed)) = (&issuer_header, &f.issuer)
@@ -397,6 +442,7 @@ pub fn extract(source: &[Line]) -> Extraction {
         .iter()
         .map(|&i| &lines[i])
         .chain(lines[body_start.min(footer_start)..footer_start].iter())
+        .chain(lines[footer_end..].iter())
         .collect();
     let paragraphs = paragraphs(&body_lines, &mut notes);
     f.addressee = salutation.and_then(|i| fields::salutation(&lines[i].plain));
@@ -1018,6 +1064,45 @@ mod tests {
             "{:#?}",
             e.notes
         );
+    }
+
+    #[test]
+    fn web_page_copy_keeps_its_debris_in_the_body_and_finds_the_footer() {
+        let e = read(
+            "首页 > 信息公开 > 建议提案办理\n关于市政协第12号提案的答复函\n发布日期：2023-07-10\n张三委员：\n您的提案收悉，现答复如下。\n感谢您的支持。\n示例市科学技术局\n2023年7月1日\n抄送：市府办\n【打印本页】 【关闭窗口】\n",
+        );
+        assert_eq!(
+            e.fields.title.as_deref(),
+            Some("关于市政协第12号提案的答复函")
+        );
+        assert_eq!(e.fields.date, day(2023, 7, 1));
+        assert_eq!(e.fields.cc, vec!["市府办"]);
+        assert_eq!(e.fields.issuer.as_deref(), Some("示例市科学技术局"));
+        assert_eq!(
+            e.body,
+            "首页 > 信息公开 > 建议提案办理\n\n发布日期：2023-07-10\n\n张三委员：\n\n您的提案收悉，现答复如下。\n\n感谢您的支持。\n\n【打印本页】 【关闭窗口】\n"
+        );
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.starts_with("kept 2 lines found before the salutation")),
+            "{:#?}",
+            e.notes
+        );
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.starts_with("kept 1 line found after the signature")),
+            "{:#?}",
+            e.notes
+        );
+    }
+
+    #[test]
+    fn letter_spaced_red_header_names_the_issuer() {
+        let e = read("示 例 市 科 学 技 术 局 文 件\n\n张三委员：\n\n收悉。\n");
+        assert_eq!(e.fields.issuer.as_deref(), Some("示例市科学技术局"));
+        assert_eq!(e.body, "张三委员：\n\n收悉。\n");
     }
 
     #[test]
