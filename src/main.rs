@@ -189,6 +189,7 @@ fn print_import(report: &ImportReport) {
                     "{input}: already imported as {} ({reason}); skipped, use --force to replace it",
                     display_path(existing)
                 );
+                continue; // what it lacks was reported when it was imported
             }
             Outcome::NeedsFixing { target, problems } => {
                 fixing += 1;

@@ -285,6 +285,7 @@ fn unreadable_files_are_named_and_nothing_is_written() {
     );
     site.write("bad/fake.docx", b"this is not a zip archive");
     site.write("bad/empty.txt", "\n\n");
+    site.write("bad/letter.md", "---\ntitle: 已是内容文件\n---\n正文\n");
     let before = content(&site);
     let run = site.run(&["import", "bad"]);
     run.failure();
@@ -294,6 +295,7 @@ fn unreadable_files_are_named_and_nothing_is_written() {
         "bad/latin.txt: error: cannot tell how the text is encoded: it is not UTF-8, UTF-16 or GBK/GB18030",
         "bad/fake.docx: error: this is not a Word .docx file (it is not a zip archive)",
         "bad/empty.txt: error: the file holds no text",
+        "bad/letter.md: error: the file already starts with front matter (`---`): it looks like a content file, not an old letter",
     ] {
         assert!(err.contains(line), "missing `{line}` in:\n{err}");
     }
