@@ -63,6 +63,9 @@ pub fn render(f: &Fields, body: &str) -> Result<String, String> {
     if let Some(s) = &f.signer {
         extra.insert("signer", s.clone());
     }
+    if let Some(k) = &f.keywords {
+        extra.insert("keywords", k.clone());
+    }
     if let Some(p) = &f.printed_by {
         extra.insert("printed_by", p.clone());
     }

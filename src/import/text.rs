@@ -115,6 +115,8 @@ pub struct Fields {
     pub contacts: Vec<ContactLine>,
     pub cc: Vec<String>,
     pub signer: Option<String>,
+    /// 主题词, printed at the foot of older letters.
+    pub keywords: Option<String>,
     pub printed_by: Option<String>,
     pub printed: Option<NaiveDate>,
 }
@@ -136,6 +138,7 @@ enum Kind {
     Class(String),
     IssuerHeader(String),
     Signer(String),
+    Keywords(String),
     Disclosure(DisclosureNote, String),
     Contact(ContactLine),
     Phone(String),
@@ -149,6 +152,10 @@ enum Kind {
 
 static SIGNER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^签\s*发\s*人\s*[：:]\s*(?P<name>[\p{Han}·]{2,6})$").expect("valid pattern")
+});
+
+static KEYWORDS_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^主\s*题\s*词\s*[：:]\s*(?P<words>\S.*)$").expect("valid pattern")
 });
 
 fn classify(lines: &[Line]) -> Vec<Kind> {
@@ -181,6 +188,10 @@ fn classify_line(plain: &str, first: bool, previous: Option<&Kind>) -> Kind {
     }
     if let Some(org) = fields::issuer_header(line) {
         return Kind::IssuerHeader(org);
+    }
+    if let Some(c) = KEYWORDS_LINE.captures(line) {
+        let words: Vec<&str> = c["words"].split_whitespace().collect();
+        return Kind::Keywords(words.join(" "));
     }
     if let Some(c) = SIGNER_LINE.captures(line) {
         return Kind::Signer(c["name"].to_owned());
@@ -590,6 +601,7 @@ fn read_footer(
             Kind::Disclosure(note, text) => set_disclosure(f, notes, *note, text),
             Kind::Class(c) => f.category = Some(c.clone()),
             Kind::Signer(name) => f.signer = Some(name.clone()),
+            Kind::Keywords(words) => f.keywords = Some(words.clone()),
             _ => notes.push(format!(
                 "left out a line after the signature that reads as a second date: `{}`",
                 lines[i].plain.trim()
@@ -1096,6 +1108,16 @@ mod tests {
             "{:#?}",
             e.notes
         );
+    }
+
+    #[test]
+    fn subject_words_at_the_foot_do_not_hide_the_signature() {
+        let e = read(
+            "张三委员：\n\n收悉。\n\n示例市科学技术局\n2023年6月1日\n\n主题词：科技　提案　答复\n\n抄送：市府办\n",
+        );
+        assert_eq!(e.fields.date, day(2023, 6, 1));
+        assert_eq!(e.fields.keywords.as_deref(), Some("科技 提案 答复"));
+        assert_eq!(e.body, "张三委员：\n\n收悉。\n");
     }
 
     #[test]
