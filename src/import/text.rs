@@ -459,6 +459,12 @@ pub fn extract(source: &[Line]) -> Extraction {
     f.addressee = salutation.and_then(|i| fields::salutation(&lines[i].plain));
     if let Some(a) = &f.addressee {
         f.proposers = fields::proposers(a);
+        if !f.proposers.is_empty() && a.contains('等') {
+            notes.push(format!(
+                "`{a}`: only {} named; add the other proposers to `proposers` if the proposal lists them",
+                f.proposers.join("、")
+            ));
+        }
     }
     let opening: Vec<&Paragraph> = paragraphs
         .iter()
@@ -960,6 +966,7 @@ mod tests {
             "{:#?}",
             e.notes
         );
+        assert!(e.notes.contains(&"`王建华等6位代表`: only 王建华 named; add the other proposers to `proposers` if the proposal lists them".to_owned()), "{:#?}", e.notes);
         assert_eq!(
             han(&e.body),
             han(&letter_text(INDENTED, "王建华等6位代表", "　　感谢"))
