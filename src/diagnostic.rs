@@ -66,10 +66,19 @@ impl fmt::Display for Diagnostic {
 
 /// Paths are shown with `/` on every platform so messages (and tests) read the same everywhere.
 pub fn display_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut out = String::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::RootDir => out.push('/'),
+            c => {
+                if !out.is_empty() && !out.ends_with(['/', ':']) {
+                    out.push('/');
+                }
+                out.push_str(&c.as_os_str().to_string_lossy());
+            }
+        }
+    }
+    out
 }
 
 /// 1-based line and column of a byte offset in `text`, columns counted in characters.
@@ -99,6 +108,16 @@ mod tests {
             Diagnostic::file("a.md", "empty").to_string(),
             "a.md: error: empty"
         );
+    }
+
+    #[test]
+    fn paths_are_shown_with_slashes_and_absolute_ones_keep_one_root() {
+        assert_eq!(
+            display_path(Path::new("content/2023/a.md")),
+            "content/2023/a.md"
+        );
+        assert_eq!(display_path(Path::new("/srv/site/a.md")), "/srv/site/a.md");
+        assert_eq!(display_path(Path::new("./a.md")), "./a.md");
     }
 
     #[test]

@@ -91,6 +91,13 @@ pub fn parse_yaml<T: DeserializeOwned>(yaml: &str, first_line: usize) -> Result<
     serde_yaml::from_str(yaml).map_err(|err| explain(&err, first_line))
 }
 
+/// Writes `value` as a YAML document (without the `---` lines), for front matter the program writes
+/// itself (`dafu import`). Strings that YAML would read as something else (`"0043"`, `"true"`) are
+/// quoted by the serializer.
+pub fn to_yaml<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_yaml::to_string(value).map_err(|e| e.to_string())
+}
+
 /// YAML forbids tabs in indentation, and its own message for them ("found character that cannot start
 /// any token") does not say so.
 fn find_tab_indent(yaml: &str, first_line: usize) -> Option<Problem> {
@@ -352,6 +359,36 @@ mod tests {
             p.message
         );
         assert!(p.line >= 3, "{}", p.line);
+    }
+
+    #[test]
+    fn written_yaml_reads_back_as_written() {
+        #[derive(serde::Serialize)]
+        struct Out {
+            number: &'static str,
+            date: &'static str,
+            title: &'static str,
+            cc: Vec<&'static str>,
+        }
+        let yaml = to_yaml(&Out {
+            number: "0043",
+            date: "2023-06-28",
+            title: "关于第494号提案的答复函: 摘要 # 一",
+            cc: vec!["市府办", "yes"],
+        })
+        .unwrap();
+        let fm: FrontMatter = parse_yaml(&yaml, 2).unwrap();
+        assert_eq!(fm.number.as_deref(), Some("0043"));
+        assert_eq!(fm.date.as_deref(), Some("2023-06-28"));
+        assert_eq!(
+            fm.title.as_deref(),
+            Some("关于第494号提案的答复函: 摘要 # 一")
+        );
+        assert_eq!(fm.cc, vec!["市府办", "yes"]);
+        assert!(
+            yaml.contains("关于第494号提案"),
+            "non-ASCII is written as is: {yaml}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod config;
 pub mod diagnostic;
 pub mod frontmatter;
+pub mod import;
 pub mod letter;
 pub mod load;
 pub mod markdown;

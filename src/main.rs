@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+use dafu::diagnostic::display_path;
+use dafu::import::{ImportError, ImportOptions, ImportReport, Outcome};
 use dafu::{BuildError, BuildOptions};
 
 #[derive(Parser)]
@@ -34,11 +36,51 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Turn existing replies (.txt, .md, .docx) into letter files in content/.
+    Import {
+        /// Letter files, or folders to search for .txt, .md and .docx files.
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        inputs: Vec<PathBuf>,
+        /// The site folder, holding site.yaml (letters are checked against it).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write letters, in a folder per year (default: content/ in the site folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Show what would be imported, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace letters imported before (otherwise an existing file is never overwritten).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Import {
+            inputs,
+            root,
+            out,
+            dry_run,
+            force,
+        } => {
+            let out = out.unwrap_or_else(|| {
+                if root == Path::new(".") {
+                    PathBuf::from("content")
+                } else {
+                    root.join("content")
+                }
+            });
+            import(&ImportOptions {
+                inputs,
+                root,
+                out,
+                dry_run,
+                force,
+            })
+        }
         Command::Build { root, out, drafts } => {
             let out = out.unwrap_or_else(|| {
                 if root == Path::new(".") {
@@ -98,4 +140,94 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn import(options: &ImportOptions) -> ExitCode {
+    match dafu::import::run(options) {
+        Ok(report) => {
+            print_import(&report);
+            if report.has_problems() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(ImportError::Config(d)) => {
+            eprintln!("{d}\nimport failed; nothing was written");
+            ExitCode::from(1)
+        }
+        Err(ImportError::Usage(message)) => {
+            eprintln!("error: {message}\nimport failed; nothing was written");
+            ExitCode::from(2)
+        }
+        Err(ImportError::Io(message)) => {
+            eprintln!("error: {message}\nimport stopped; the letters listed above were written");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The per-file report: what was written where, then one line per field not found and per note,
+/// each starting with the input's path.
+fn print_import(report: &ImportReport) {
+    let would = if report.dry_run { "would be " } else { "" };
+    let (mut imported, mut there, mut fixing, mut failed) = (0, 0, 0, 0);
+    for file in &report.files {
+        let input = display_path(&file.input);
+        match &file.outcome {
+            Outcome::Imported { target, replaced } => {
+                imported += 1;
+                println!(
+                    "{input}: {would}{} {}",
+                    if *replaced { "replaced" } else { "written to" },
+                    display_path(target)
+                );
+            }
+            Outcome::AlreadyThere { existing, reason } => {
+                there += 1;
+                println!(
+                    "{input}: already imported as {} ({reason}); skipped, use --force to replace it",
+                    display_path(existing)
+                );
+                continue; // what it lacks was reported when it was imported
+            }
+            Outcome::NeedsFixing { target, problems } => {
+                fixing += 1;
+                eprintln!(
+                    "{input}: {would}written to {} to be fixed: it does not pass the content checks yet, and `dafu build` skips folders starting with `_`",
+                    display_path(target)
+                );
+                for p in problems {
+                    eprintln!("{p}");
+                }
+                eprintln!("  then: fix the front matter and move the file into its year's folder");
+            }
+            Outcome::Failed { message, hint } => {
+                failed += 1;
+                eprintln!("{input}: error: {message}\n  help: {hint}");
+            }
+        }
+        for line in file.missing.iter() {
+            println!("{input}: {line}");
+        }
+        for note in &file.notes {
+            println!("{input}: note: {note}");
+        }
+    }
+    for (path, why) in &report.ignored {
+        println!("{}: not imported: {why}", display_path(path));
+    }
+    println!(
+        "\n{}{imported} imported, {there} already there, {fixing} to fix in _import, {failed} not imported{}",
+        if report.dry_run {
+            "dry run, nothing written: "
+        } else {
+            ""
+        },
+        if report.ignored.is_empty() {
+            String::new()
+        } else {
+            format!(", {} other files ignored", report.ignored.len())
+        }
+    );
 }
