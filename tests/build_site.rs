@@ -138,12 +138,44 @@ fn overview_pages_list_every_term_with_its_count() {
     assert!(topics.contains("topics/ke-ji-fu-hua/"));
 }
 
+/// The style sheet's published name, `style.<hash>.css`.
+fn fingerprinted_style_sheet(site: &Site) -> String {
+    let names: Vec<String> = site
+        .output()
+        .into_keys()
+        .filter(|p| p.starts_with("style.") && p.ends_with(".css") && p != "style.css")
+        .collect();
+    assert_eq!(names.len(), 1, "one fingerprinted style sheet: {names:?}");
+    names[0].clone()
+}
+
+#[test]
+fn assets_are_fingerprinted_by_their_content() {
+    let site = built();
+    let css = fingerprinted_style_sheet(&site);
+    let output = site.output();
+    assert_eq!(
+        output[&css], output["style.css"],
+        "the plain name is a copy"
+    );
+    let hash = css.trim_start_matches("style.").trim_end_matches(".css");
+    assert!(hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(site.page("index.html").contains(&format!("href=\"{css}\"")));
+    // A site's own style sheet replaces the default one and gets its own name.
+    site.write("themes/default/static/style.css", "body{color:#000}");
+    site.build().success();
+    let changed = fingerprinted_style_sheet(&site);
+    assert_ne!(changed, css);
+    assert_eq!(site.page(&changed), "body{color:#000}");
+}
+
 #[test]
 fn links_are_relative_so_the_site_works_under_a_sub_path() {
     let site = built();
     let page = site.page("2023/ti-101/index.html");
+    let css = fingerprinted_style_sheet(&site);
     assert!(
-        page.contains("href=\"../../style.css\""),
+        page.contains(&format!("href=\"../../{css}\"")),
         "assets relative to the page"
     );
     assert!(
@@ -155,7 +187,10 @@ fn links_are_relative_so_the_site_works_under_a_sub_path() {
         "no root-absolute links in a page"
     );
     // 404.html is served at any depth: it uses the base path from base_url.
-    assert!(site.page("404.html").contains("href=\"/jyta/style.css\""));
+    assert!(
+        site.page("404.html")
+            .contains(&format!("href=\"/jyta/{css}\""))
+    );
     assert!(
         site.page("sitemap.xml")
             .contains("<loc>https://kjj.example.gov.cn/jyta/2023/ti-101/</loc>")
