@@ -17,6 +17,7 @@ pub mod render;
 pub mod session;
 pub mod slug;
 pub mod source;
+pub mod stats;
 pub mod theme;
 pub mod view;
 

@@ -148,3 +148,47 @@ pub struct SitemapUrl {
     pub loc: String,
     pub lastmod: Option<String>,
 }
+
+/// Statistics of the whole archive (the `/stats/` page) or of one year (its year page). 不予公开 letters
+/// are counted, never named.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsView {
+    /// Letters answered: published + withheld.
+    pub total: usize,
+    /// Published letters, 摘要公开 ones included.
+    pub published: usize,
+    /// Of the published, those published as their summary only.
+    pub summary_only: usize,
+    /// Letters kept back (不予公开).
+    pub withheld: usize,
+    /// Breakdowns, each drawn as a chart and given as a table.
+    pub charts: Vec<ChartView>,
+}
+
+/// One breakdown: by year, committee, kind, reply class, role, or the top topics.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartView {
+    /// `years`, `committees`, `kinds`, `categories`, `roles` or `topics`: for ids and classes.
+    pub key: &'static str,
+    /// `按来文单位`: the chart's title.
+    pub title: String,
+    /// Header of the first column: `来文单位`.
+    pub label: &'static str,
+    /// What the numbers of a row are: `["公开", "不予公开"]`, or `["公开"]` when nothing is withheld.
+    pub series: Vec<&'static str>,
+    pub rows: Vec<ChartRow>,
+    /// The chart as inline SVG, drawn at build time: output it with `| safe`. Hidden from screen
+    /// readers (`aria-hidden`), which read the table of the same numbers instead.
+    pub svg: String,
+    /// A note under the chart (what is and is not counted), or empty.
+    pub note: String,
+}
+
+/// A row of a breakdown: `{ label: "市政协", values: [6, 1], total: 7 }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartRow {
+    pub label: String,
+    /// One number per series.
+    pub values: Vec<usize>,
+    pub total: usize,
+}
