@@ -19,6 +19,7 @@ pub mod slug;
 pub mod source;
 pub mod stats;
 pub mod theme;
+pub mod typeset;
 pub mod view;
 
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ use crate::config::SiteConfig;
 use crate::letter::{Kind, Letter};
 use crate::stats;
 use crate::theme::Theme;
+use crate::typeset;
 use crate::view::*;
 
 /// How many letters the home page lists.
@@ -297,7 +298,7 @@ fn item(letter: &Letter) -> LetterItem {
         title: letter.title.clone(),
         url: letter.url_path(),
         date: letter.date.to_string(),
-        doc_number: letter.doc_number.clone(),
+        doc_number: letter.doc_number.as_deref().map(typeset::doc_number),
         committee: letter.committee.clone(),
         kind: letter.kind.label(),
         number: letter.number.clone(),
@@ -374,7 +375,7 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
         proposal_title: letter.proposal_title.clone(),
         proposers: letter.proposers.clone(),
         addressee: letter.addressee.clone(),
-        doc_number: letter.doc_number.clone(),
+        doc_number: letter.doc_number.as_deref().map(typeset::doc_number),
         issuer: letter.issuer.clone(),
         role: letter.role.label(),
         topics: letter
@@ -388,7 +389,7 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
         }),
         disclosure: letter.disclosure.label(),
         summary: letter.summary.clone(),
-        body_html: letter.body_html.clone(),
+        body_html: typeset::body(&letter.body_html, &config.base_url),
         contacts: letter.contacts.clone(),
         cc: letter.cc.clone(),
         draft: letter.draft,

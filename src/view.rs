@@ -80,6 +80,7 @@ pub struct LetterView {
     pub proposal_title: Option<String>,
     pub proposers: Vec<String>,
     pub addressee: Option<String>,
+    /// 文号, with the year in 〔〕 whatever brackets the file used.
     pub doc_number: Option<String>,
     pub issuer: String,
     /// 主办, 协办, 会办 or 分办.
@@ -90,7 +91,8 @@ pub struct LetterView {
     pub disclosure: &'static str,
     /// Set for 摘要公开 letters: the only text published.
     pub summary: Option<String>,
-    /// The body as HTML (empty for 摘要公开 letters): output it with `| safe`.
+    /// The body as HTML (empty for 摘要公开 letters), typeset for the page (`typeset::body`: heading
+    /// classes `gw-1`…`gw-4`, links to other hosts marked `external`): output it with `| safe`.
     pub body_html: String,
     pub contacts: Vec<Contact>,
     pub cc: Vec<String>,
