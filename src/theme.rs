@@ -131,6 +131,13 @@ pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
     let mut tera = tera::Tera::new();
     tera.set_fallback_prefixes([DEFAULT_PREFIX])
         .map_err(|e| vec![template_error(&e, &origins)])?;
+    // `{{ "示公网安备33990202000123号" | digits }}` → `33990202000123`: a record number for a link.
+    tera.register_filter(
+        "digits",
+        |val: &str, _: tera::Kwargs, _: &tera::State| -> String {
+            val.chars().filter(char::is_ascii_digit).collect()
+        },
+    );
     let names = Arc::clone(&asset_names);
     tera.register_function(
         "asset",
@@ -287,6 +294,10 @@ mod tests {
             .unwrap();
         let out = tera.render("t.html", &tera::Context::new()).unwrap();
         assert_eq!(&out, css);
+        tera.add_raw_template("d.html", "{{ \"示公网安备33990202000123号\" | digits }}")
+            .unwrap();
+        let out = tera.render("d.html", &tera::Context::new()).unwrap();
+        assert_eq!(out, "33990202000123");
         tera.add_raw_template("bad.html", "{{ asset(path=\"nope.css\") }}")
             .unwrap();
         let err = tera.render("bad.html", &tera::Context::new()).unwrap_err();
