@@ -4,7 +4,13 @@
 //!
 //! Every page also gets `site` (the `SiteConfig`), `root` (the relative prefix from this page to the
 //! site root, e.g. `../../`, so links work under any sub-path), `path` (this page's path under the
-//! root, e.g. `2023/ti-494/`) and `canonical` (its absolute URL).
+//! root, e.g. `2023/ti-494/`) and `canonical` (its absolute URL); and two helpers: the function
+//! `asset(path="style.css")` (a static file's published, fingerprinted name) and the filter `digits`.
+//!
+//! Per template: `index.html` gets `latest`, `indexes`, `total`; `letter.html` `letter`, `newer`,
+//! `older`; `term.html` `index`, `term`, `letters`, `pager`, `feed_url` and `year_stats` (a
+//! `StatsView` on the first page of a year, else none); `terms.html` `index`; `stats.html` `stats`;
+//! `search.html` `indexes`; feeds `feed`; the sitemap `urls`.
 
 use serde::Serialize;
 
