@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::SiteConfig;
-use crate::letter::{Disclosure, Letter};
+use crate::letter::{Disclosure, Kind, Letter, Role};
 use crate::slug;
 
 /// The topic index's name for letters without topics.
@@ -79,6 +79,32 @@ pub struct Archive {
     pub topics: Vec<Term>,
     /// Letters kept back (不予公开): counted, never named.
     pub withheld: usize,
+    /// What statistics may know of the letters kept back that this build would otherwise show (drafts
+    /// only with drafts): the groups they count in, and nothing that names them.
+    pub withheld_facets: Vec<Facets>,
+}
+
+/// The groups a letter counts in for statistics. Holds no title, number, person, topic or text, so a
+/// 不予公开 letter's facets can be kept without keeping anything that names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facets {
+    pub year: i32,
+    pub committee: String,
+    pub kind: Kind,
+    pub category: Option<String>,
+    pub role: Role,
+}
+
+impl Facets {
+    pub fn of(letter: &Letter) -> Facets {
+        Facets {
+            year: letter.year(),
+            committee: letter.committee.clone(),
+            kind: letter.kind,
+            category: letter.category.clone(),
+            role: letter.role,
+        }
+    }
 }
 
 impl Archive {
@@ -97,6 +123,12 @@ pub fn arrange(letters: Vec<Arc<Letter>>, config: &SiteConfig, mode: Mode) -> Ar
         .iter()
         .filter(|l| l.disclosure == Disclosure::Withheld)
         .count();
+    let shown = |l: &Letter| !l.draft || mode != Mode::Publish;
+    let withheld_facets: Vec<Facets> = letters
+        .iter()
+        .filter(|l| l.disclosure == Disclosure::Withheld && shown(l))
+        .map(|l| Facets::of(l))
+        .collect();
     let (mut unlisted, listed): (Vec<_>, Vec<_>) = letters
         .into_iter()
         .partition(|l| l.disclosure == Disclosure::Withheld);
@@ -105,7 +137,7 @@ pub fn arrange(letters: Vec<Arc<Letter>>, config: &SiteConfig, mode: Mode) -> Ar
     }
     let mut letters: Vec<Arc<Letter>> = listed
         .into_iter()
-        .filter(|l| !l.draft || mode != Mode::Publish)
+        .filter(|l| shown(l))
         .map(redact)
         .collect();
     let newest_first = |a: &Arc<Letter>, b: &Arc<Letter>| {
@@ -149,6 +181,7 @@ pub fn arrange(letters: Vec<Arc<Letter>>, config: &SiteConfig, mode: Mode) -> Ar
         committees: named_terms(committees, &config.term_slugs.committees),
         topics: named_terms(topics, &config.term_slugs.topics),
         withheld,
+        withheld_facets,
     }
 }
 
@@ -217,6 +250,16 @@ mod tests {
             ["c.md"]
         );
         assert_eq!(archive.withheld, 1);
+        assert_eq!(
+            archive.withheld_facets,
+            [Facets {
+                year: 2023,
+                committee: "市政协".into(),
+                kind: Kind::Proposal,
+                category: None,
+                role: Role::Lead,
+            }]
+        );
         let with_drafts = arrange(letters.clone(), &config(), Mode::PublishWithDrafts);
         assert_eq!(with_drafts.letters.len(), 2);
         assert!(with_drafts.unlisted.is_empty());
@@ -233,6 +276,19 @@ mod tests {
                 .iter()
                 .all(|t| t.letters.len() == 2)
         );
+    }
+
+    #[test]
+    fn withheld_drafts_count_only_with_drafts() {
+        let letters = vec![letter(
+            "a.md",
+            "2023-01-01",
+            "disclosure: 不予公开\ndraft: true\n",
+        )];
+        let archive = arrange(letters.clone(), &config(), Mode::Publish);
+        assert!(archive.withheld_facets.is_empty());
+        let with_drafts = arrange(letters, &config(), Mode::PublishWithDrafts);
+        assert_eq!(with_drafts.withheld_facets.len(), 1);
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub mod render;
 pub mod session;
 pub mod slug;
 pub mod source;
+pub mod stats;
 pub mod theme;
+pub mod typeset;
 pub mod view;
 
 use std::path::PathBuf;

@@ -8,7 +8,9 @@ use tera::Context;
 use crate::archive::{Archive, Index, Term};
 use crate::config::SiteConfig;
 use crate::letter::{Kind, Letter};
+use crate::stats;
 use crate::theme::Theme;
+use crate::typeset;
 use crate::view::*;
 
 /// How many letters the home page lists.
@@ -39,6 +41,8 @@ pub enum PageKind {
         page: usize,
     },
     Overview(Index),
+    /// The statistics page, `/stats/`.
+    Stats,
     Search,
     NotFound,
     /// The archive's feed, or a committee's or topic's.
@@ -52,7 +56,11 @@ pub fn plan(archive: &Archive, config: &SiteConfig) -> Vec<Page> {
         path: format!("{url}index.html"),
         kind,
     };
-    let mut pages = vec![dir("", PageKind::Home), dir("search/", PageKind::Search)];
+    let mut pages = vec![
+        dir("", PageKind::Home),
+        dir("search/", PageKind::Search),
+        dir("stats/", PageKind::Stats),
+    ];
     pages.push(Page {
         path: "404.html".into(),
         kind: PageKind::NotFound,
@@ -183,11 +191,25 @@ pub fn render(
                 "feed_url",
                 &(index != Index::Years).then(|| format!("{}feed.xml", t.url_path(index))),
             );
+            // A year's first page opens with that year's statistics.
+            let year = t
+                .name
+                .parse()
+                .ok()
+                .filter(|_| index == Index::Years && page == 1);
+            ctx.insert(
+                "year_stats",
+                &year.map(|y| stats::year_stats(archive, config, y)),
+            );
             "term.html"
         }
         PageKind::Overview(index) => {
             ctx.insert("index", &index_view(archive, index, true));
             "terms.html"
+        }
+        PageKind::Stats => {
+            ctx.insert("stats", &stats::site_stats(archive, config));
+            "stats.html"
         }
         PageKind::Search => {
             ctx.insert("indexes", &Index::ALL.map(|i| index_view(archive, i, true)));
@@ -276,7 +298,7 @@ fn item(letter: &Letter) -> LetterItem {
         title: letter.title.clone(),
         url: letter.url_path(),
         date: letter.date.to_string(),
-        doc_number: letter.doc_number.clone(),
+        doc_number: letter.doc_number.as_deref().map(typeset::doc_number),
         committee: letter.committee.clone(),
         kind: letter.kind.label(),
         number: letter.number.clone(),
@@ -353,7 +375,7 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
         proposal_title: letter.proposal_title.clone(),
         proposers: letter.proposers.clone(),
         addressee: letter.addressee.clone(),
-        doc_number: letter.doc_number.clone(),
+        doc_number: letter.doc_number.as_deref().map(typeset::doc_number),
         issuer: letter.issuer.clone(),
         role: letter.role.label(),
         topics: letter
@@ -367,7 +389,7 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
         }),
         disclosure: letter.disclosure.label(),
         summary: letter.summary.clone(),
-        body_html: letter.body_html.clone(),
+        body_html: typeset::body(&letter.body_html, &config.base_url),
         contacts: letter.contacts.clone(),
         cc: letter.cc.clone(),
         draft: letter.draft,
@@ -413,6 +435,15 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
             h.update(&[0]);
         }
     };
+    // The 不予公开 letters counted in statistics: their groups, never their names.
+    let withheld = |h: &mut Xxh3, year: Option<i32>| {
+        for f in &archive.withheld_facets {
+            if year.is_none_or(|y| y == f.year) {
+                h.update(format!("{f:?}").as_bytes());
+            }
+        }
+        h.update(&[0xff]);
+    };
     let all = &archive.letters;
     match page.kind {
         PageKind::Home => {
@@ -450,8 +481,17 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
                     .take(per)
                     .map(|&i| &*all[i]),
             );
+            // A year's first page shows that year's statistics.
+            if index == Index::Years && page == 1 {
+                letters(&mut h, &mut t.letters.iter().map(|&i| &*all[i]));
+                withheld(&mut h, t.name.parse().ok());
+            }
         }
         PageKind::Overview(index) => terms(&mut h, index),
+        PageKind::Stats => {
+            letters(&mut h, &mut all.iter().map(|l| &**l));
+            withheld(&mut h, None);
+        }
         PageKind::Search => Index::ALL.into_iter().for_each(|i| terms(&mut h, i)),
         PageKind::NotFound => {}
         PageKind::Feed(scope) => {
@@ -537,7 +577,7 @@ fn sitemap(archive: &Archive, config: &SiteConfig) -> Vec<SitemapUrl> {
         lastmod: lastmod.map(|d| d.to_string()),
     };
     let newest = archive.letters.iter().map(|l| l.published).max();
-    let mut urls = vec![at(String::new(), newest)];
+    let mut urls = vec![at(String::new(), newest), at("stats/".to_owned(), newest)];
     for index in Index::ALL {
         urls.push(at(format!("{}/", index.key()), newest));
         for term in archive.terms(index) {

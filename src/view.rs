@@ -4,7 +4,13 @@
 //!
 //! Every page also gets `site` (the `SiteConfig`), `root` (the relative prefix from this page to the
 //! site root, e.g. `../../`, so links work under any sub-path), `path` (this page's path under the
-//! root, e.g. `2023/ti-494/`) and `canonical` (its absolute URL).
+//! root, e.g. `2023/ti-494/`) and `canonical` (its absolute URL); and two helpers: the function
+//! `asset(path="style.css")` (a static file's published, fingerprinted name) and the filter `digits`.
+//!
+//! Per template: `index.html` gets `latest`, `indexes`, `total`; `letter.html` `letter`, `newer`,
+//! `older`; `term.html` `index`, `term`, `letters`, `pager`, `feed_url` and `year_stats` (a
+//! `StatsView` on the first page of a year, else none); `terms.html` `index`; `stats.html` `stats`;
+//! `search.html` `indexes`; feeds `feed`; the sitemap `urls`.
 
 use serde::Serialize;
 
@@ -80,6 +86,7 @@ pub struct LetterView {
     pub proposal_title: Option<String>,
     pub proposers: Vec<String>,
     pub addressee: Option<String>,
+    /// 文号, with the year in 〔〕 whatever brackets the file used.
     pub doc_number: Option<String>,
     pub issuer: String,
     /// 主办, 协办, 会办 or 分办.
@@ -90,7 +97,8 @@ pub struct LetterView {
     pub disclosure: &'static str,
     /// Set for 摘要公开 letters: the only text published.
     pub summary: Option<String>,
-    /// The body as HTML (empty for 摘要公开 letters): output it with `| safe`.
+    /// The body as HTML (empty for 摘要公开 letters), typeset for the page (`typeset::body`: heading
+    /// classes `gw-1`…`gw-4`, links to other hosts marked `external`): output it with `| safe`.
     pub body_html: String,
     pub contacts: Vec<Contact>,
     pub cc: Vec<String>,
@@ -147,4 +155,48 @@ pub struct FeedView {
 pub struct SitemapUrl {
     pub loc: String,
     pub lastmod: Option<String>,
+}
+
+/// Statistics of the whole archive (the `/stats/` page) or of one year (its year page). 不予公开 letters
+/// are counted, never named.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsView {
+    /// Letters answered: published + withheld.
+    pub total: usize,
+    /// Published letters, 摘要公开 ones included.
+    pub published: usize,
+    /// Of the published, those published as their summary only.
+    pub summary_only: usize,
+    /// Letters kept back (不予公开).
+    pub withheld: usize,
+    /// Breakdowns, each drawn as a chart and given as a table.
+    pub charts: Vec<ChartView>,
+}
+
+/// One breakdown: by year, committee, kind, reply class, role, or the top topics.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartView {
+    /// `years`, `committees`, `kinds`, `categories`, `roles` or `topics`: for ids and classes.
+    pub key: &'static str,
+    /// `按来文单位`: the chart's title.
+    pub title: String,
+    /// Header of the first column: `来文单位`.
+    pub label: &'static str,
+    /// What the numbers of a row are: `["公开", "不予公开"]`, or `["公开"]` when nothing is withheld.
+    pub series: Vec<&'static str>,
+    pub rows: Vec<ChartRow>,
+    /// The chart as inline SVG, drawn at build time: output it with `| safe`. Hidden from screen
+    /// readers (`aria-hidden`), which read the table of the same numbers instead.
+    pub svg: String,
+    /// A note under the chart (what is and is not counted), or empty.
+    pub note: String,
+}
+
+/// A row of a breakdown: `{ label: "市政协", values: [6, 1], total: 7 }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartRow {
+    pub label: String,
+    /// One number per series.
+    pub values: Vec<usize>,
+    pub total: usize,
 }

@@ -138,12 +138,44 @@ fn overview_pages_list_every_term_with_its_count() {
     assert!(topics.contains("topics/ke-ji-fu-hua/"));
 }
 
+/// The style sheet's published name, `style.<hash>.css`.
+fn fingerprinted_style_sheet(site: &Site) -> String {
+    let names: Vec<String> = site
+        .output()
+        .into_keys()
+        .filter(|p| p.starts_with("style.") && p.ends_with(".css") && p != "style.css")
+        .collect();
+    assert_eq!(names.len(), 1, "one fingerprinted style sheet: {names:?}");
+    names[0].clone()
+}
+
+#[test]
+fn assets_are_fingerprinted_by_their_content() {
+    let site = built();
+    let css = fingerprinted_style_sheet(&site);
+    let output = site.output();
+    assert_eq!(
+        output[&css], output["style.css"],
+        "the plain name is a copy"
+    );
+    let hash = css.trim_start_matches("style.").trim_end_matches(".css");
+    assert!(hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(site.page("index.html").contains(&format!("href=\"{css}\"")));
+    // A site's own style sheet replaces the default one and gets its own name.
+    site.write("themes/default/static/style.css", "body{color:#000}");
+    site.build().success();
+    let changed = fingerprinted_style_sheet(&site);
+    assert_ne!(changed, css);
+    assert_eq!(site.page(&changed), "body{color:#000}");
+}
+
 #[test]
 fn links_are_relative_so_the_site_works_under_a_sub_path() {
     let site = built();
     let page = site.page("2023/ti-101/index.html");
+    let css = fingerprinted_style_sheet(&site);
     assert!(
-        page.contains("href=\"../../style.css\""),
+        page.contains(&format!("href=\"../../{css}\"")),
         "assets relative to the page"
     );
     assert!(
@@ -155,7 +187,10 @@ fn links_are_relative_so_the_site_works_under_a_sub_path() {
         "no root-absolute links in a page"
     );
     // 404.html is served at any depth: it uses the base path from base_url.
-    assert!(site.page("404.html").contains("href=\"/jyta/style.css\""));
+    assert!(
+        site.page("404.html")
+            .contains(&format!("href=\"/jyta/{css}\""))
+    );
     assert!(
         site.page("sitemap.xml")
             .contains("<loc>https://kjj.example.gov.cn/jyta/2023/ti-101/</loc>")
@@ -340,4 +375,162 @@ fn refuses_an_output_folder_holding_sources() {
         run.stderr()
     );
     assert!(site.path("content/2023/ti-101.md").exists());
+}
+
+#[test]
+fn letter_is_laid_out_as_an_official_document() {
+    let page = built().page("2023/ti-101/index.html");
+    let letter = &page[page.find("<article class=\"letter\"").unwrap()..];
+    let order = [
+        "<p class=\"issuer-mark\">测试市科学技术局</p>",
+        "A类</span>",
+        "测科提复〔2023〕11号</span>",
+        "<h1 id=\"letter-title\" class=\"letter-title\">",
+        "<p>周文澜委员：</p>",
+        "<p class=\"gw-1\" role=\"heading\" aria-level=\"2\">一、关于孵化器建设</p>",
+        "<div class=\"table-scroll\" role=\"region\" aria-label=\"表格\" tabindex=\"0\"><table>",
+        "<p class=\"signature-issuer\">测试市科学技术局</p>",
+        "2023年5月20日</time>",
+        "<p class=\"contact\">（联系人：林晓，联系电话：0577-88000001）</p>",
+        "<span class=\"cc-label\">抄送：</span>市府办，市政协提案委。",
+    ];
+    let mut at = 0;
+    for part in order {
+        let found = letter[at..]
+            .find(part)
+            .unwrap_or_else(|| panic!("missing or out of order: {part}"));
+        at += found + part.len();
+    }
+    assert_eq!(page.matches("<h1").count(), 1, "one h1: the letter's title");
+}
+
+#[test]
+fn links_to_other_hosts_are_marked_and_own_absolute_links_are_not() {
+    let page = built().page("2023/ti-101/index.html");
+    assert!(page.contains(
+        "<a class=\"external\" rel=\"external noopener\" href=\"https://www.most.gov.cn/\">科学技术部网站<span class=\"visually-hidden\">（外部链接，将离开本站）</span></a>"
+    ));
+    assert!(page.contains("<a href=\"https://kjj.example.gov.cn/jyta/stats/\">本站统计</a>"));
+    // The footer's ICP record link leaves the site too.
+    assert!(page.contains("<a class=\"external\" rel=\"external noopener\" href=\"https://beian.miit.gov.cn/\">测ICP备00000001号<span class=\"visually-hidden\">"));
+}
+
+#[test]
+fn footer_shows_the_portal_fields_that_are_set() {
+    let site = built();
+    let page = site.page("index.html");
+    for expected in [
+        "主办单位：测试市科学技术局",
+        "网站标识码：1234567890",
+        "ICP备案号：",
+        "<meta name=\"SiteIDCode\" content=\"1234567890\">",
+    ] {
+        assert!(page.contains(expected), "footer lacks {expected}");
+    }
+    assert!(!page.contains("公安备案号"), "an empty field is left out");
+    site.write(
+        "site.yaml",
+        std::fs::read_to_string(site.path("site.yaml"))
+            .unwrap()
+            .replace("police: \"\"", "police: 测公网安备33000002000001号"),
+    );
+    site.build().success();
+    assert!(site.page("index.html").contains(
+        "公安备案号：<a class=\"external\" rel=\"external noopener\" href=\"https://beian.mps.gov.cn/#/query/webSearch?code=33000002000001\">测公网安备33000002000001号"
+    ));
+}
+
+#[test]
+fn every_page_offers_large_print_before_first_paint_and_loads_nothing_from_other_hosts() {
+    let site = built();
+    for (path, bytes) in site.output() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let page = String::from_utf8_lossy(&bytes);
+        let script = page
+            .find("localStorage.getItem(\"dafu-large\")")
+            .unwrap_or_else(|| panic!("{path}: no large-print script"));
+        let css = page.find("rel=\"stylesheet\"").unwrap();
+        assert!(
+            script < css,
+            "{path}: large print applied after the style sheet loads"
+        );
+        assert!(
+            page.contains("data-large-toggle aria-pressed=\"false\">长者模式</button>"),
+            "{path}"
+        );
+        assert!(page.contains("<html lang=\"zh-CN\">"), "{path}");
+        assert!(
+            page.contains("<a class=\"skip-link\" href=\"#main\">"),
+            "{path}"
+        );
+        for attr in ["src=\"", "<link rel=\"stylesheet\" href=\""] {
+            for (i, _) in page.match_indices(attr) {
+                let url = &page[i + attr.len()..];
+                assert!(
+                    !url.starts_with("http") && !url.starts_with("//"),
+                    "{path} loads from another host: {}",
+                    &url[..url.find('"').unwrap_or(url.len())]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn stats_count_withheld_letters_without_naming_them() {
+    let site = built();
+    let stats = site.page("stats/index.html");
+    assert!(stats.contains("<h1>办理情况统计</h1>"));
+    assert!(stats.contains("<dt>不予公开</dt><dd>1<span class=\"unit\">件</span></dd>"));
+    assert!(stats.contains("<dt>办理答复</dt><dd>6<span class=\"unit\">件</span></dd>"));
+    // The year table counts 2022's withheld letter; the SVG is hidden from screen readers.
+    assert!(
+        stats.contains("<tr><th scope=\"row\">2022年</th><td>2</td><td>1</td><td>3</td></tr>"),
+        "{stats}"
+    );
+    assert!(stats.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart-svg\""));
+    assert!(stats.contains("aria-hidden=\"true\" focusable=\"false\""));
+    for key in [
+        "years",
+        "committees",
+        "kinds",
+        "categories",
+        "roles",
+        "topics",
+    ] {
+        assert!(
+            stats.contains(&format!("id=\"chart-{key}\"")),
+            "no {key} chart"
+        );
+    }
+    assert!(
+        site.page("index.html").contains("href=\"stats/\""),
+        "stats in the nav"
+    );
+    assert!(site.page("sitemap.xml").contains("/jyta/stats/</loc>"));
+}
+
+#[test]
+fn first_page_of_a_year_shows_that_years_statistics() {
+    let site = built();
+    let year = site.page("years/2022/index.html");
+    assert!(year.contains("<h2 id=\"year-stats-heading\">2022年办理情况</h2>"));
+    assert!(year.contains("<dt>不予公开</dt><dd>1<span class=\"unit\">件</span></dd>"));
+    assert!(year.contains("id=\"year-committees\""));
+    assert!(
+        !year.contains("id=\"year-years\""),
+        "no by-year chart inside a year"
+    );
+    let second = site.page("years/2023/page/2/index.html");
+    assert!(
+        !second.contains("year-stats-heading"),
+        "only on the first page"
+    );
+    assert!(
+        !site
+            .page("committees/shi-zheng-xie/index.html")
+            .contains("year-stats")
+    );
 }

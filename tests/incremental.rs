@@ -176,3 +176,36 @@ fn preview_marks_a_withheld_letter_as_never_published() {
         "loud banner on the 不予公开 letter"
     );
 }
+
+#[test]
+fn statistics_follow_a_withheld_letter_that_changes() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    // The 不予公开 letter has no page, but it is counted: moving it to another year and committee
+    // must change the statistics and both years' first pages.
+    let path = site.path("content/2022/withheld.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("date: 2022-11-02", "date: 2023-11-02")
+        .replace("committee: 市政协", "committee: 区人大");
+    site.write("content/2022/withheld.md", text);
+    let edit = session.rebuild(&[path]).unwrap();
+    for page in [
+        "stats/index.html",
+        "years/2022/index.html",
+        "years/2023/index.html",
+    ] {
+        assert!(
+            edit.changed.contains(&page.to_owned()),
+            "{page} not re-rendered"
+        );
+    }
+    assert!(
+        !edit
+            .changed
+            .contains(&"years/2023/page/2/index.html".to_owned()),
+        "a year's later pages show no statistics"
+    );
+    assert_same_as_fresh_build(&site, &session);
+}
