@@ -47,8 +47,9 @@ pub fn body(html: &str, site_url: &str) -> String {
             out.push_str(&format!("</h{written}>"));
             open_heading = None;
         } else if tag == "<p>" {
-            let inner = element_text(&rest[tag_end..], "</p>");
-            match heading_line(&inner) {
+            // Only a paragraph opening with a numeral can be a heading line: look no further
+            // into the others (this runs over every paragraph of every letter).
+            match paragraph_heading(&rest[tag_end..]) {
                 Some(n) => out.push_str(&format!(
                     "<p class=\"gw-{n}\" role=\"heading\" aria-level=\"{}\">",
                     n + 1 - shift
@@ -92,7 +93,7 @@ fn scan_headings(html: &str) -> Vec<u8> {
         if let Some(level) = heading_open(rest.get(..4).unwrap_or("")) {
             levels.push(level);
         } else if rest.starts_with("<p>")
-            && let Some(n) = heading_line(&element_text(&rest[3..], "</p>"))
+            && let Some(n) = paragraph_heading(&rest[3..])
         {
             levels.push(n + 1);
         }
@@ -109,6 +110,24 @@ fn heading_open(tag: &str) -> Option<u8> {
 }
 
 /// The text of an element's content up to `close`, without tags.
+/// The heading level of a paragraph (`after` starts right after its `<p>`) that is only a heading
+/// line. This runs over every paragraph of every letter, so it looks no further than a heading
+/// line could reach, and only at paragraphs that open with a numeral or a tag.
+fn paragraph_heading(after: &str) -> Option<u8> {
+    let first = after.chars().next()?;
+    if !"一二三四五六七八九十（(<".contains(first) {
+        return None;
+    }
+    let mut window = after.len().min(HEADING_LINE_MAX * 3 + 200);
+    while !after.is_char_boundary(window) {
+        window -= 1;
+    }
+    if !after[..window].contains("</p>") {
+        return None;
+    }
+    heading_line(&element_text(after, "</p>"))
+}
+
 fn element_text(html: &str, close: &str) -> String {
     let inner = html.find(close).map_or(html, |i| &html[..i]);
     let mut text = String::with_capacity(inner.len());
