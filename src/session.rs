@@ -23,8 +23,45 @@ pub struct Session {
     mode: Mode,
     config_digest: u64,
     letters: BTreeMap<PathBuf, CachedLetter>,
-    /// Output path → (fingerprint, bytes): the last good build.
-    pages: BTreeMap<String, (u64, Arc<[u8]>)>,
+    /// The last good build.
+    pages: Output,
+    /// The config of the last good build.
+    config: Option<Arc<SiteConfig>>,
+}
+
+/// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
+/// to clone and to share with other threads (the preview server reads it while the next build runs).
+#[derive(Clone, Default)]
+pub struct Output(Arc<PageMap>);
+
+type PageMap = BTreeMap<String, (u64, Arc<[u8]>)>;
+
+impl Output {
+    pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
+        self.0.get(path).map(|(_, bytes)| bytes)
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.0.contains_key(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.0
+            .iter()
+            .map(|(path, (_, bytes))| (path.as_str(), &**bytes))
+    }
+
+    fn fingerprint(&self, path: &str) -> Option<u64> {
+        self.0.get(path).map(|(fp, _)| *fp)
+    }
 }
 
 struct CachedLetter {
@@ -75,19 +112,33 @@ impl Session {
             mode,
             config_digest: 0,
             letters: BTreeMap::new(),
-            pages: BTreeMap::new(),
+            pages: Output::default(),
+            config: None,
         }
+    }
+
+    /// The site folder, absolute.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The last good output: path (`2023/ti-494/index.html`) → bytes.
     pub fn page(&self, path: &str) -> Option<Arc<[u8]>> {
-        self.pages.get(path).map(|(_, bytes)| bytes.clone())
+        self.pages.get(path).cloned()
     }
 
     pub fn pages(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.pages
-            .iter()
-            .map(|(path, (_, bytes))| (path.as_str(), &**bytes))
+        self.pages.iter()
+    }
+
+    /// The last good output as a whole, to hand to another thread.
+    pub fn output(&self) -> Output {
+        self.pages.clone()
+    }
+
+    /// The site config of the last good build.
+    pub fn config(&self) -> Option<&SiteConfig> {
+        self.config.as_deref()
     }
 
     /// Rebuilds from the files as they are now. `touched` names files known to have changed (from a
@@ -134,7 +185,7 @@ impl Session {
         let stale: Vec<(&Page, u64)> = plan
             .iter()
             .zip(fingerprints)
-            .filter(|(page, fp)| self.pages.get(&page.path).is_none_or(|(old, _)| old != fp))
+            .filter(|(page, fp)| self.pages.fingerprint(&page.path) != Some(*fp))
             .collect();
         let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
             .par_iter()
@@ -157,9 +208,9 @@ impl Session {
             return Err(problems);
         }
 
-        let mut next: BTreeMap<String, (u64, Arc<[u8]>)> = BTreeMap::new();
+        let mut next = PageMap::new();
         for page in &plan {
-            if let Some(kept) = self.pages.get(&page.path) {
+            if let Some(kept) = self.pages.0.get(&page.path) {
                 next.insert(page.path.clone(), kept.clone());
             }
         }
@@ -170,26 +221,34 @@ impl Session {
         }
         for (path, bytes) in &theme.assets {
             let fp = xxhash_rust::xxh3::xxh3_64(bytes);
-            if self.pages.get(path).is_none_or(|(old, _)| *old != fp) {
+            if self.pages.fingerprint(path) != Some(fp) {
                 changed.push(path.clone());
             }
             next.insert(path.clone(), (fp, Arc::from(bytes.as_slice())));
         }
         let removed: Vec<String> = self
             .pages
+            .0
             .keys()
             .filter(|p| !next.contains_key(*p))
             .cloned()
             .collect();
         changed.sort();
         let total_pages = next.len();
-        self.pages = next;
+        self.pages = Output(Arc::new(next));
+        self.config = Some(Arc::new(config));
         Ok(Rebuild {
             changed,
             removed,
             reparsed,
             total_pages,
         })
+    }
+
+    /// Rebuilds after a watcher saw only these letter files change (written, created, renamed or
+    /// deleted): config, theme and every other letter are taken to be as they were.
+    pub fn rebuild_letters(&mut self, changed: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
+        self.rebuild(changed)
     }
 
     /// Brings the letter cache up to date with the files on disk; returns how many were parsed.
