@@ -367,6 +367,56 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
 /// beside `render` so the two change together. `site` is the digest of everything every page
 /// depends on (config, theme, mode); a letter's `digest` stands for all that is derived from it.
 pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u64) -> u64 {
+    fingerprint_with(page, archive, config, site, &SlugLookup::new(archive))
+}
+
+/// The fingerprints of many pages (a whole plan), in parallel, in the same order.
+pub fn fingerprints(pages: &[Page], archive: &Archive, config: &SiteConfig, site: u64) -> Vec<u64> {
+    use rayon::prelude::*;
+    let slugs = SlugLookup::new(archive);
+    pages
+        .par_iter()
+        .map(|page| fingerprint_with(page, archive, config, site, &slugs))
+        .collect()
+}
+
+/// Committee and topic names → slugs, so a letter's links are found without a search per name.
+struct SlugLookup<'a> {
+    committees: std::collections::HashMap<&'a str, &'a str>,
+    topics: std::collections::HashMap<&'a str, &'a str>,
+}
+
+impl<'a> SlugLookup<'a> {
+    fn new(archive: &'a Archive) -> Self {
+        let map = |index| {
+            archive
+                .terms(index)
+                .iter()
+                .map(|t: &'a Term| (t.name.as_str(), t.slug.as_str()))
+                .collect()
+        };
+        SlugLookup {
+            committees: map(Index::Committees),
+            topics: map(Index::Topics),
+        }
+    }
+
+    fn get(&self, index: Index, name: &str) -> Option<&'a str> {
+        match index {
+            Index::Committees => self.committees.get(name).copied(),
+            Index::Topics => self.topics.get(name).copied(),
+            Index::Years => None,
+        }
+    }
+}
+
+fn fingerprint_with(
+    page: &Page,
+    archive: &Archive,
+    config: &SiteConfig,
+    site: u64,
+    slugs: &SlugLookup,
+) -> u64 {
     use xxhash_rust::xxh3::Xxh3;
     let mut h = Xxh3::new();
     h.update(&site.to_le_bytes());
@@ -391,14 +441,13 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
         let names = std::iter::once((Index::Committees, &l.committee))
             .chain(l.topics.iter().map(|t| (Index::Topics, t)));
         for (index, name) in names {
-            let slug = archive
-                .terms(index)
-                .iter()
-                .find(|t| &t.name == name)
-                .map(|t| t.slug.as_str());
-            h.update(slug.unwrap_or("").as_bytes());
+            h.update(slugs.get(index, name).unwrap_or("").as_bytes());
             h.update(&[0]);
         }
+    };
+    let day = |d: NaiveDate| {
+        use chrono::Datelike;
+        d.num_days_from_ce().to_le_bytes()
     };
     let all = &archive.letters;
     match page.kind {
@@ -458,9 +507,23 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
             let newest = positions.iter().map(|&i| all[i].published).max();
             h.update(format!("{newest:?}").as_bytes());
         }
+        // What `sitemap` shows: addresses and dates, not the letters' text.
         PageKind::Sitemap => {
-            letters(&mut h, &mut all.iter().map(|l| &**l));
-            Index::ALL.into_iter().for_each(|i| terms(&mut h, i));
+            for l in all {
+                h.update(&l.year().to_le_bytes());
+                h.update(l.slug.as_bytes());
+                h.update(&day(l.published));
+            }
+            h.update(&[0xff]);
+            for index in Index::ALL {
+                for t in archive.terms(index) {
+                    h.update(t.slug.as_bytes());
+                    h.update(&t.letters.len().to_le_bytes());
+                    let newest = t.letters.iter().map(|&i| all[i].published).max();
+                    h.update(&newest.map_or([0; 4], day));
+                }
+                h.update(&[0xff]);
+            }
         }
     }
     h.digest()

@@ -3,7 +3,7 @@
 //! reuses, its output equals a fresh `dafu build` of the same files byte for byte (tested), and a
 //! failed rebuild keeps the last good output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -15,6 +15,7 @@ use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
 use crate::letter::{self, Letter};
 use crate::render::{self, Page};
+use crate::theme::Theme;
 use crate::{load, source, theme};
 
 /// A site's output kept in memory, with what is needed to rebuild it cheaply.
@@ -27,6 +28,8 @@ pub struct Session {
     pages: Output,
     /// The config of the last good build.
     config: Option<Arc<SiteConfig>>,
+    /// Config and theme as the last rebuild read them, if it could.
+    ready: Option<Ready>,
 }
 
 /// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
@@ -34,7 +37,7 @@ pub struct Session {
 #[derive(Clone, Default)]
 pub struct Output(Arc<PageMap>);
 
-type PageMap = BTreeMap<String, (u64, Arc<[u8]>)>;
+type PageMap = HashMap<String, (u64, Arc<[u8]>)>;
 
 impl Output {
     pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
@@ -79,12 +82,29 @@ struct Stamp {
 
 impl Stamp {
     fn of(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(Stamp {
+        std::fs::metadata(path).ok().map(|meta| Stamp::from(&meta))
+    }
+
+    fn from(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
             modified: meta.modified().ok(),
             len: meta.len(),
-        })
+        }
     }
+}
+
+/// What a rebuild read last, when it read both: a rebuild of changed letters alone reuses them.
+#[derive(Clone)]
+struct Ready {
+    config: Arc<SiteConfig>,
+    theme: Arc<Theme>,
+}
+
+/// Letters to read again (path, path shown, stamp) and letters gone, after a change under `content/`.
+#[derive(Default)]
+struct ContentWork {
+    read: Vec<(PathBuf, PathBuf, Option<Stamp>)>,
+    removed: Vec<PathBuf>,
 }
 
 /// A page rendered in a rebuild: output path, fingerprint, bytes.
@@ -114,6 +134,7 @@ impl Session {
             letters: BTreeMap::new(),
             pages: Output::default(),
             config: None,
+            ready: None,
         }
     }
 
@@ -145,6 +166,7 @@ impl Session {
     /// watcher): they are read again even if their size and time look the same. On failure the
     /// previous output stays and every problem is returned.
     pub fn rebuild(&mut self, touched: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
+        self.ready = None;
         let config = SiteConfig::from_root(&self.root).map_err(|d| vec![d])?;
         let config_digest = xxhash_rust::xxh3::xxh3_64(
             serde_json::to_string(&config)
@@ -158,8 +180,89 @@ impl Session {
         }
         let theme = theme::load(&self.root, &config.theme);
         let reparsed = self.refresh_letters(&config, touched)?;
-        let theme = theme?;
+        let ready = Ready {
+            config: Arc::new(config),
+            theme: Arc::new(theme?),
+        };
+        self.ready = Some(ready.clone());
+        self.render(&ready, reparsed)
+    }
 
+    /// Rebuilds after a watcher saw only these paths under `content/` change (letters written,
+    /// created, renamed or deleted; folders too): config, theme and every other letter are as they
+    /// were at the last rebuild, so neither is read again and the folder is not listed again unless
+    /// a folder changed. The result is the same as `rebuild`'s.
+    pub fn rebuild_content(&mut self, changed: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
+        let Some(ready) = self.ready.clone() else {
+            return self.rebuild(changed);
+        };
+        let Some(work) = self.content_work(changed) else {
+            return self.rebuild(changed);
+        };
+        for path in &work.removed {
+            self.letters.remove(path);
+        }
+        let reparsed = self.read_letters(&ready.config, work.read);
+        self.render(&ready, reparsed)
+    }
+
+    /// What the changed paths ask for: letters to read and letters gone; `None` when the letter
+    /// files must be listed again (a folder changed, or a path is not plainly a letter or not).
+    fn content_work(&self, changed: &[PathBuf]) -> Option<ContentWork> {
+        let content = self.root.join(load::CONTENT_DIR);
+        let mut work = ContentWork::default();
+        for path in changed {
+            let rel = path.strip_prefix(&content).ok()?;
+            let names: Vec<&str> = rel
+                .components()
+                .map(|c| match c {
+                    std::path::Component::Normal(name) => name.to_str(),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?;
+            if names.is_empty() {
+                return None;
+            }
+            if names.iter().any(|n| n.starts_with(['_', '.'])) {
+                // Never listed as a letter, nor anything inside it.
+                continue;
+            }
+            let is_md = path
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("md"));
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.is_file() && is_md => {
+                    // Listing does not follow symbolic links: a letter is only found through real folders.
+                    let parent = path.parent()?;
+                    if std::fs::canonicalize(parent).ok()? != parent {
+                        return None;
+                    }
+                    let shown = path.strip_prefix(&self.root).ok()?.to_path_buf();
+                    work.read
+                        .push((path.clone(), shown, Some(Stamp::from(&meta))));
+                }
+                // A file beside the letters (a note, an editor's temporary file): not read.
+                Ok(meta) if meta.is_file() => {}
+                // Gone: a letter deleted or renamed away, or a temporary file that came and went.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if self.letters.contains_key(path) {
+                        work.removed.push(path.clone());
+                    } else if is_md || self.letters.keys().any(|l| l.starts_with(path)) {
+                        // A letter never seen, or a folder of letters: list them again.
+                        return None;
+                    }
+                }
+                // A folder, a symbolic link, an unreadable entry: list the letters again.
+                _ => return None,
+            }
+        }
+        Some(work)
+    }
+
+    /// Renders what changed since the last good build, with the letters as cached now.
+    fn render(&mut self, ready: &Ready, reparsed: usize) -> Result<Rebuild, Vec<Diagnostic>> {
+        let (config, theme) = (&*ready.config, &*ready.theme);
+        let config_digest = self.config_digest;
         let mut problems: Vec<Diagnostic> = Vec::new();
         let mut letters: Vec<Arc<Letter>> = Vec::with_capacity(self.letters.len());
         for cached in self.letters.values() {
@@ -168,20 +271,19 @@ impl Session {
                 Err(ds) => problems.extend(ds.iter().cloned()),
             }
         }
-        let plain: Vec<&Letter> = letters.iter().map(|l| &**l).collect();
-        problems.extend(load::check_across_refs(&plain));
+        if may_share_doc_number_or_url(&letters) {
+            let plain: Vec<&Letter> = letters.iter().map(|l| &**l).collect();
+            problems.extend(load::check_across_refs(&plain));
+        }
         if !problems.is_empty() {
             problems.sort();
             return Err(problems);
         }
 
-        let archive = archive::arrange(letters, &config, self.mode);
+        let archive = archive::arrange(letters, config, self.mode);
         let site = site_digest(config_digest, theme.digest, self.mode);
-        let plan = render::plan(&archive, &config);
-        let fingerprints: Vec<u64> = plan
-            .par_iter()
-            .map(|page| render::fingerprint(page, &archive, &config, site))
-            .collect();
+        let plan = render::plan(&archive, config);
+        let fingerprints = render::fingerprints(&plan, &archive, config, site);
         let stale: Vec<(&Page, u64)> = plan
             .iter()
             .zip(fingerprints)
@@ -190,7 +292,7 @@ impl Session {
         let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
             .par_iter()
             .map(|(page, fp)| {
-                render::render(page, &archive, &config, &theme)
+                render::render(page, &archive, config, theme)
                     .map(|html| (page.path.clone(), *fp, Arc::from(html.into_bytes())))
                     .map_err(|e| theme.error(&e))
             })
@@ -208,11 +310,23 @@ impl Session {
             return Err(problems);
         }
 
-        let mut next = PageMap::new();
-        for page in &plan {
-            if let Some(kept) = self.pages.0.get(&page.path) {
-                next.insert(page.path.clone(), kept.clone());
-            }
+        // Usually the same pages as before, most of them unchanged: start from a copy of the last
+        // build, drop the pages no longer planned, put in the fresh ones.
+        let planned: HashSet<&str> = plan
+            .iter()
+            .map(|p| p.path.as_str())
+            .chain(theme.assets.keys().map(String::as_str))
+            .collect();
+        let removed: Vec<String> = self
+            .pages
+            .0
+            .keys()
+            .filter(|p| !planned.contains(p.as_str()))
+            .cloned()
+            .collect();
+        let mut next: PageMap = (*self.pages.0).clone();
+        for path in &removed {
+            next.remove(path);
         }
         let mut changed: Vec<String> = Vec::new();
         for (path, fp, bytes) in fresh {
@@ -220,35 +334,34 @@ impl Session {
             next.insert(path, (fp, bytes));
         }
         for (path, bytes) in &theme.assets {
+            if plan.iter().any(|p| &p.path == path) {
+                // As `dafu build` says it.
+                return Err(vec![
+                    Diagnostic::file(
+                        format!("themes/{}/static/{path}", config.theme),
+                        format!("this theme file would overwrite the generated page `{path}`"),
+                    )
+                    .with_hint("rename or remove the file from the theme's static folder"),
+                ]);
+            }
             let fp = xxhash_rust::xxh3::xxh3_64(bytes);
             if self.pages.fingerprint(path) != Some(fp) {
                 changed.push(path.clone());
+                next.insert(path.clone(), (fp, Arc::from(bytes.as_slice())));
             }
-            next.insert(path.clone(), (fp, Arc::from(bytes.as_slice())));
         }
-        let removed: Vec<String> = self
-            .pages
-            .0
-            .keys()
-            .filter(|p| !next.contains_key(*p))
-            .cloned()
-            .collect();
+        let mut removed = removed;
+        removed.sort();
         changed.sort();
         let total_pages = next.len();
         self.pages = Output(Arc::new(next));
-        self.config = Some(Arc::new(config));
+        self.config = Some(ready.config.clone());
         Ok(Rebuild {
             changed,
             removed,
             reparsed,
             total_pages,
         })
-    }
-
-    /// Rebuilds after a watcher saw only these letter files change (written, created, renamed or
-    /// deleted): config, theme and every other letter are taken to be as they were.
-    pub fn rebuild_letters(&mut self, changed: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
-        self.rebuild(changed)
     }
 
     /// Brings the letter cache up to date with the files on disk; returns how many were parsed.
@@ -276,6 +389,15 @@ impl Session {
                     .then(|| (path.clone(), shown.clone(), stamp))
             })
             .collect();
+        Ok(self.read_letters(config, to_read))
+    }
+
+    /// Reads and parses these letter files into the cache; returns how many changed.
+    fn read_letters(
+        &mut self,
+        config: &SiteConfig,
+        to_read: Vec<(PathBuf, PathBuf, Option<Stamp>)>,
+    ) -> usize {
         let read: Vec<(PathBuf, CachedLetter)> = to_read
             .into_par_iter()
             .map(|(path, shown, stamp)| {
@@ -317,8 +439,26 @@ impl Session {
                 self.letters.insert(path, cached);
             }
         }
-        Ok(reparsed)
+        reparsed
     }
+}
+
+/// Whether two letters may share a 文号 or a URL: a quick look by key, before the full check that
+/// names them (which builds every URL and is too slow to run on each save of a large archive).
+fn may_share_doc_number_or_url(letters: &[Arc<Letter>]) -> bool {
+    let mut docs: HashSet<String> = HashSet::with_capacity(letters.len());
+    let mut urls: HashSet<(i32, &str)> = HashSet::with_capacity(letters.len());
+    for letter in letters {
+        if let Some(doc) = &letter.doc_number
+            && !docs.insert(load::normalise_doc_number(doc))
+        {
+            return true;
+        }
+        if !urls.insert((letter.year(), letter.slug.as_str())) {
+            return true;
+        }
+    }
+    false
 }
 
 fn site_digest(config: u64, theme: u64, mode: Mode) -> u64 {

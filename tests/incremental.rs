@@ -176,3 +176,112 @@ fn preview_marks_a_withheld_letter_as_never_published() {
         "loud banner on the 不予公开 letter"
     );
 }
+
+/// The preview server rebuilds from the paths its watcher names, without listing the folder again:
+/// whatever the paths, the result must be what a fresh build gives.
+#[test]
+fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    let root = session.root().to_path_buf();
+    let abs = |rel: &str| root.join(rel);
+
+    // An edit: that letter alone is read again.
+    let text = std::fs::read_to_string(abs("content/2023/jian-0007.md"))
+        .unwrap()
+        .replace("第0007号建议的答复函", "第0007号建议的答复函（再修订）");
+    site.write("content/2023/jian-0007.md", text);
+    let edit = session
+        .rebuild_content(&[abs("content/2023/jian-0007.md")])
+        .unwrap();
+    assert_eq!(edit.reparsed, 1);
+    assert_same_as_fresh_build(&site, &session);
+
+    // A letter added, with an editor's temporary file beside it that is gone by now, and a note.
+    site.write(
+        "content/2024/new.md",
+        "---\ntitle: 关于新增提案的答复函\ndate: 2024-02-02\ncommittee: 县政协\ntopics: [新主题]\n---\n某委员：\n\n新增正文。\n",
+    );
+    site.write("content/2024/notes.txt", "not a letter");
+    let added = session
+        .rebuild_content(&[
+            abs("content/2024/sedX1b2c3"),
+            abs("content/2024/new.md"),
+            abs("content/2024/notes.txt"),
+        ])
+        .unwrap();
+    assert_eq!(added.reparsed, 1);
+    assert_same_as_fresh_build(&site, &session);
+
+    // Renamed (both names reported), then deleted.
+    std::fs::rename(
+        abs("content/2022/ti-202.md"),
+        abs("content/2022/ti-202-renamed.md"),
+    )
+    .unwrap();
+    session
+        .rebuild_content(&[
+            abs("content/2022/ti-202.md"),
+            abs("content/2022/ti-202-renamed.md"),
+        ])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+    site.remove("content/2024/new.md");
+    session
+        .rebuild_content(&[abs("content/2024/new.md")])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+
+    // A folder renamed, with only the folder's names reported: the letters are listed again.
+    std::fs::rename(abs("content/2022"), abs("content/2022-old")).unwrap();
+    session
+        .rebuild_content(&[abs("content/2022"), abs("content/2022-old")])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+
+    // A letter moved into a drafts folder that is never listed.
+    std::fs::create_dir_all(abs("content/_drafts")).unwrap();
+    std::fs::rename(
+        abs("content/2023/jian-0007.md"),
+        abs("content/_drafts/jian-0007.md"),
+    )
+    .unwrap();
+    session
+        .rebuild_content(&[
+            abs("content/2023/jian-0007.md"),
+            abs("content/_drafts/jian-0007.md"),
+        ])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+
+    // A broken letter, then fixed: the error shows, then the pages come back.
+    site.write("content/2023/broken.md", "---\ntitle: 坏\n");
+    assert!(
+        session
+            .rebuild_content(&[abs("content/2023/broken.md")])
+            .is_err()
+    );
+    site.remove("content/2023/broken.md");
+    session
+        .rebuild_content(&[abs("content/2023/broken.md")])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+}
+
+#[test]
+fn a_broken_template_is_not_forgotten_by_a_letter_only_rebuild() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    site.write("themes/default/templates/404.html", "{% if %}");
+    assert!(session.rebuild(&[]).is_err());
+    let letter = session.root().join("content/2023/jian-0007.md");
+    let text = std::fs::read_to_string(&letter).unwrap();
+    site.write(
+        "content/2023/jian-0007.md",
+        text.replace("答复函", "答复函。"),
+    );
+    let problems = session.rebuild_content(&[letter]).unwrap_err();
+    assert!(problems[0].to_string().contains("404.html"), "{problems:?}");
+}

@@ -120,9 +120,9 @@ pub fn is_editor_file(name: &str) -> bool {
 pub enum Plan {
     /// Nothing the site reads changed.
     Nothing,
-    /// Only these letter files changed (written, created or deleted): re-read them alone; config,
-    /// theme and the list of other letters are as before.
-    Letters(Vec<PathBuf>),
+    /// Only these paths under `content/` changed (letters written, created or deleted, folders):
+    /// config and theme are as before, and letters not named too.
+    Content(Vec<PathBuf>),
     /// Read everything again (config, theme, the list of letters); the paths are known to have changed.
     Everything(Vec<PathBuf>),
 }
@@ -133,8 +133,8 @@ pub fn plan(root: &Path, paths: &[PathBuf], rescan: bool) -> Plan {
     let mut everything = rescan;
     for path in paths {
         match classify(root, path) {
-            Change::Letter => letters.push(path.clone()),
-            Change::ContentTree | Change::Theme | Change::Config => everything = true,
+            Change::Letter | Change::ContentTree => letters.push(path.clone()),
+            Change::Theme | Change::Config => everything = true,
             Change::Ignore => {}
         }
     }
@@ -145,7 +145,7 @@ pub fn plan(root: &Path, paths: &[PathBuf], rescan: bool) -> Plan {
     } else if letters.is_empty() {
         Plan::Nothing
     } else {
-        Plan::Letters(letters)
+        Plan::Content(letters)
     }
 }
 
@@ -276,7 +276,7 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_of_letters_rereads_only_them() {
+    fn a_batch_of_content_changes_rereads_only_them() {
         let root = Path::new(ROOT);
         let a = root.join("content/2023/a.md");
         let b = root.join("content/2023/b.md");
@@ -287,7 +287,15 @@ mod tests {
             b.clone(),
             root.join("public/2023/a/index.html"),
         ];
-        assert_eq!(plan(root, &paths, false), Plan::Letters(vec![a.clone(), b]));
+        assert_eq!(
+            plan(root, &paths, false),
+            Plan::Content(vec![a.clone(), b.clone()])
+        );
+        let folder = root.join("content/2024");
+        assert_eq!(
+            plan(root, &[folder.clone(), b.clone()], false),
+            Plan::Content(vec![b, folder])
+        );
         assert_eq!(
             plan(root, &[root.join("content/2023/a.md~")], false),
             Plan::Nothing
@@ -296,13 +304,13 @@ mod tests {
     }
 
     #[test]
-    fn templates_config_folders_and_missed_events_rebuild_everything() {
+    fn templates_config_and_missed_events_rebuild_everything() {
         let root = Path::new(ROOT);
         let a = root.join("content/2023/a.md");
         for other in [
             "site.yaml",
             "themes/default/templates/base.html",
-            "content/2024",
+            "static/a.css",
         ] {
             assert_eq!(
                 plan(root, &[a.clone(), root.join(other)], false),

@@ -211,7 +211,7 @@ impl Builder {
             let started = batch.first_event.unwrap_or_else(Instant::now);
             let result = match &plan {
                 Plan::Nothing => continue,
-                Plan::Letters(paths) => self.guarded(|s| s.rebuild_letters(paths)),
+                Plan::Content(paths) => self.guarded(|s| s.rebuild_content(paths)),
                 Plan::Everything(paths) => self.guarded(|s| s.rebuild(paths)),
             };
             if let Err(problems) = &result
@@ -302,10 +302,10 @@ impl Builder {
 /// What changed, for the terminal: `content/2023/ti-494.md`, or `3 files`.
 fn describe(root: &Path, plan: &Plan) -> String {
     match plan {
-        Plan::Letters(paths) if paths.len() == 1 => {
+        Plan::Content(paths) if paths.len() == 1 => {
             display_path(paths[0].strip_prefix(root).unwrap_or(&paths[0]))
         }
-        Plan::Letters(paths) => format!("{} letters", paths.len()),
+        Plan::Content(paths) => format!("{} files", paths.len()),
         Plan::Everything(_) | Plan::Nothing => "site".to_owned(),
     }
 }
