@@ -42,6 +42,8 @@ pub enum Target {
     Redirect(String),
     Events,
     Script,
+    /// What is served now, as JSON (for tests, scripts and the curious).
+    Status,
     /// Outside the site, or not a path the site could have.
     Outside,
 }
@@ -78,6 +80,9 @@ pub fn resolve(raw: &str, base: &str) -> Target {
     }
     if rest == inject::SCRIPT_PATH {
         return Target::Script;
+    }
+    if rest == inject::STATUS_PATH {
+        return Target::Status;
     }
     let root = if last == 0 {
         "./".to_owned()
@@ -154,6 +159,11 @@ async fn handle(State(live): State<Arc<Live>>, method: Method, uri: Uri) -> Resp
             inject::RELOAD_JS,
         )
             .into_response(),
+        Target::Status => (
+            [(header::CONTENT_TYPE, content_type("status.json"))],
+            status_json(&snapshot),
+        )
+            .into_response(),
         Target::Redirect(location) => redirect(&location),
         Target::Page { key, root } => {
             if let Some(bytes) = snapshot.pages.get(&key) {
@@ -169,6 +179,21 @@ async fn handle(State(live): State<Arc<Live>>, method: Method, uri: Uri) -> Resp
         }
         Target::Outside => not_found(&snapshot, &snapshot.base_path, &[]),
     }
+}
+
+/// `{"generation": 3, "ok": true, "base_path": "/jyta/", "pages": [...], "problems": [...]}`
+fn status_json(snapshot: &Snapshot) -> String {
+    let mut pages: Vec<&str> = snapshot.pages.iter().map(|(path, _)| path).collect();
+    pages.sort_unstable();
+    let problems: Vec<String> = snapshot.problems.iter().map(|p| p.to_string()).collect();
+    serde_json::json!({
+        "generation": snapshot.generation,
+        "ok": problems.is_empty(),
+        "base_path": snapshot.base_path,
+        "pages": pages,
+        "problems": problems,
+    })
+    .to_string()
 }
 
 fn redirect(location: &str) -> Response {
@@ -341,6 +366,7 @@ mod tests {
             ),
             ("/jyta/__dafu/events", Target::Events),
             ("/jyta/__dafu/reload.js", Target::Script),
+            ("/jyta/__dafu/status", Target::Status),
             ("/", Target::Redirect("/jyta/".into())),
             ("/jyta", Target::Redirect("/jyta/".into())),
         ];

@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 /// The path, under the site, of the live-reload script and of the event stream.
 pub const SCRIPT_PATH: &str = "__dafu/reload.js";
 pub const EVENTS_PATH: &str = "__dafu/events";
+pub const STATUS_PATH: &str = "__dafu/status";
 
 /// The live-reload script, served at `SCRIPT_PATH`.
 pub const RELOAD_JS: &str = include_str!("reload.js");
