@@ -39,6 +39,9 @@
   }
 
   var events = new EventSource(root + "__dafu/events");
+  // For anyone checking that the page listens (the browser test does).
+  window.dafuLive = { connected: false };
+  events.addEventListener("open", function () { window.dafuLive.connected = true; });
   events.addEventListener("hello", function (e) {
     // Builds finished while this page was loading or the server was away: catch up.
     if (JSON.parse(e.data).generation !== generation) reload();
