@@ -509,11 +509,14 @@ fn fingerprint_with(
         }
         // What `sitemap` shows: addresses and dates, not the letters' text.
         PageKind::Sitemap => {
+            let mut shown: Vec<u8> = Vec::with_capacity(all.len() * 32);
             for l in all {
-                h.update(&l.year().to_le_bytes());
-                h.update(l.slug.as_bytes());
-                h.update(&day(l.published));
+                shown.extend_from_slice(&l.year().to_le_bytes());
+                shown.extend_from_slice(l.slug.as_bytes());
+                shown.push(0);
+                shown.extend_from_slice(&day(l.published));
             }
+            h.update(&shown);
             h.update(&[0xff]);
             for index in Index::ALL {
                 for t in archive.terms(index) {

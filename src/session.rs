@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use crate::archive::{self, Mode};
+use crate::archive::{self, Archive, Mode};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
 use crate::letter::{self, Letter};
@@ -30,6 +30,8 @@ pub struct Session {
     config: Option<Arc<SiteConfig>>,
     /// Config and theme as the last rebuild read them, if it could.
     ready: Option<Ready>,
+    /// How the last build arranged the letters, if it succeeded and nothing was read since.
+    last: Option<Arranged>,
 }
 
 /// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
@@ -37,7 +39,7 @@ pub struct Session {
 #[derive(Clone, Default)]
 pub struct Output(Arc<PageMap>);
 
-type PageMap = HashMap<String, (u64, Arc<[u8]>)>;
+type PageMap = HashMap<Arc<str>, (u64, Arc<[u8]>)>;
 
 impl Output {
     pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
@@ -57,9 +59,7 @@ impl Output {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.0
-            .iter()
-            .map(|(path, (_, bytes))| (path.as_str(), &**bytes))
+        self.0.iter().map(|(path, (_, bytes))| (&**path, &**bytes))
     }
 
     fn fingerprint(&self, path: &str) -> Option<u64> {
@@ -100,6 +100,13 @@ struct Ready {
     theme: Arc<Theme>,
 }
 
+/// The last good build's arrangement: archive, plan and the plan's fingerprints.
+struct Arranged {
+    archive: Archive,
+    plan: Vec<Page>,
+    fingerprints: Vec<u64>,
+}
+
 /// Letters to read again (path, path shown, stamp) and letters gone, after a change under `content/`.
 #[derive(Default)]
 struct ContentWork {
@@ -135,6 +142,7 @@ impl Session {
             pages: Output::default(),
             config: None,
             ready: None,
+            last: None,
         }
     }
 
@@ -167,6 +175,7 @@ impl Session {
     /// previous output stays and every problem is returned.
     pub fn rebuild(&mut self, touched: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
         self.ready = None;
+        self.last = None;
         let config = SiteConfig::from_root(&self.root).map_err(|d| vec![d])?;
         let config_digest = xxhash_rust::xxh3::xxh3_64(
             serde_json::to_string(&config)
@@ -199,10 +208,34 @@ impl Session {
         let Some(work) = self.content_work(changed) else {
             return self.rebuild(changed);
         };
+        // Whatever happens below, the last arrangement is good again only if this build succeeds.
+        let last = self.last.take();
         for path in &work.removed {
             self.letters.remove(path);
         }
+        let read: Vec<PathBuf> = work.read.iter().map(|(path, _, _)| path.clone()).collect();
         let reparsed = self.read_letters(&ready.config, work.read);
+        // Letters edited in place (their text, title, anything but what arranges them): the last
+        // arrangement holds, with the new letters put in; only fingerprints and pages are redone.
+        if let Some(mut last) = last
+            && work.removed.is_empty()
+        {
+            let in_place = read.iter().all(|path| match self.letters.get(path) {
+                Some(CachedLetter {
+                    result: Ok(letter), ..
+                }) => last.archive.replace(letter.clone()),
+                _ => false,
+            });
+            if in_place {
+                return self.finish(
+                    &ready,
+                    last.archive,
+                    last.plan,
+                    Some(last.fingerprints),
+                    reparsed,
+                );
+            }
+        }
         self.render(&ready, reparsed)
     }
 
@@ -259,10 +292,10 @@ impl Session {
         Some(work)
     }
 
-    /// Renders what changed since the last good build, with the letters as cached now.
+    /// Arranges the letters as cached now and renders what changed since the last good build.
     fn render(&mut self, ready: &Ready, reparsed: usize) -> Result<Rebuild, Vec<Diagnostic>> {
-        let (config, theme) = (&*ready.config, &*ready.theme);
-        let config_digest = self.config_digest;
+        self.last = None;
+        let config = &*ready.config;
         let mut problems: Vec<Diagnostic> = Vec::new();
         let mut letters: Vec<Arc<Letter>> = Vec::with_capacity(self.letters.len());
         for cached in self.letters.values() {
@@ -281,14 +314,39 @@ impl Session {
         }
 
         let archive = archive::arrange(letters, config, self.mode);
-        let site = site_digest(config_digest, theme.digest, self.mode);
         let plan = render::plan(&archive, config);
+        self.finish(ready, archive, plan, None, reparsed)
+    }
+
+    /// Fingerprints the planned pages, renders those whose fingerprint changed, and keeps the
+    /// result as the last good build. `previous` are the fingerprints of the same plan in the last
+    /// good build, when the plan is that build's.
+    fn finish(
+        &mut self,
+        ready: &Ready,
+        archive: Archive,
+        plan: Vec<Page>,
+        previous: Option<Vec<u64>>,
+        reparsed: usize,
+    ) -> Result<Rebuild, Vec<Diagnostic>> {
+        let (config, theme) = (&*ready.config, &*ready.theme);
+        let site = site_digest(self.config_digest, theme.digest, self.mode);
         let fingerprints = render::fingerprints(&plan, &archive, config, site);
-        let stale: Vec<(&Page, u64)> = plan
-            .iter()
-            .zip(fingerprints)
-            .filter(|(page, fp)| self.pages.fingerprint(&page.path) != Some(*fp))
-            .collect();
+        let stale: Vec<(&Page, u64)> = match &previous {
+            Some(previous) => plan
+                .iter()
+                .zip(&fingerprints)
+                .zip(previous)
+                .filter(|((_, fp), old)| fp != old)
+                .map(|((page, fp), _)| (page, *fp))
+                .collect(),
+            None => plan
+                .iter()
+                .zip(&fingerprints)
+                .filter(|(page, fp)| self.pages.fingerprint(&page.path) != Some(**fp))
+                .map(|(page, fp)| (page, *fp))
+                .collect(),
+        };
         let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
             .par_iter()
             .map(|(page, fp)| {
@@ -297,6 +355,7 @@ impl Session {
                     .map_err(|e| theme.error(&e))
             })
             .collect();
+        let mut problems: Vec<Diagnostic> = Vec::new();
         let mut fresh = Vec::with_capacity(rendered.len());
         for result in rendered {
             match result {
@@ -310,52 +369,60 @@ impl Session {
             return Err(problems);
         }
 
-        // Usually the same pages as before, most of them unchanged: start from a copy of the last
-        // build, drop the pages no longer planned, put in the fresh ones.
-        let planned: HashSet<&str> = plan
-            .iter()
-            .map(|p| p.path.as_str())
-            .chain(theme.assets.keys().map(String::as_str))
-            .collect();
-        let removed: Vec<String> = self
-            .pages
-            .0
-            .keys()
-            .filter(|p| !planned.contains(p.as_str()))
-            .cloned()
-            .collect();
         let mut next: PageMap = (*self.pages.0).clone();
-        for path in &removed {
-            next.remove(path);
-        }
         let mut changed: Vec<String> = Vec::new();
+        let mut removed: Vec<String> = Vec::new();
+        if previous.is_none() {
+            // The pages planned may differ from the last build's: drop those gone, and check and
+            // put in the theme's files.
+            let planned: HashSet<&str> = plan
+                .iter()
+                .map(|p| p.path.as_str())
+                .chain(theme.assets.keys().map(String::as_str))
+                .collect();
+            removed = self
+                .pages
+                .0
+                .keys()
+                .filter(|p| !planned.contains(&***p))
+                .map(|p| p.to_string())
+                .collect();
+            for path in &removed {
+                next.remove(path.as_str());
+            }
+            let pages: HashSet<&str> = plan.iter().map(|p| p.path.as_str()).collect();
+            for (path, bytes) in &theme.assets {
+                if pages.contains(path.as_str()) {
+                    // As `dafu build` says it.
+                    return Err(vec![
+                        Diagnostic::file(
+                            format!("themes/{}/static/{path}", config.theme),
+                            format!("this theme file would overwrite the generated page `{path}`"),
+                        )
+                        .with_hint("rename or remove the file from the theme's static folder"),
+                    ]);
+                }
+                let fp = xxhash_rust::xxh3::xxh3_64(bytes);
+                if self.pages.fingerprint(path) != Some(fp) {
+                    changed.push(path.clone());
+                    next.insert(Arc::from(path.as_str()), (fp, Arc::from(bytes.as_slice())));
+                }
+            }
+        }
         for (path, fp, bytes) in fresh {
-            changed.push(path.clone());
-            next.insert(path, (fp, bytes));
+            next.insert(Arc::from(path.as_str()), (fp, bytes));
+            changed.push(path);
         }
-        for (path, bytes) in &theme.assets {
-            if plan.iter().any(|p| &p.path == path) {
-                // As `dafu build` says it.
-                return Err(vec![
-                    Diagnostic::file(
-                        format!("themes/{}/static/{path}", config.theme),
-                        format!("this theme file would overwrite the generated page `{path}`"),
-                    )
-                    .with_hint("rename or remove the file from the theme's static folder"),
-                ]);
-            }
-            let fp = xxhash_rust::xxh3::xxh3_64(bytes);
-            if self.pages.fingerprint(path) != Some(fp) {
-                changed.push(path.clone());
-                next.insert(path.clone(), (fp, Arc::from(bytes.as_slice())));
-            }
-        }
-        let mut removed = removed;
         removed.sort();
         changed.sort();
         let total_pages = next.len();
         self.pages = Output(Arc::new(next));
         self.config = Some(ready.config.clone());
+        self.last = Some(Arranged {
+            archive,
+            plan,
+            fingerprints,
+        });
         Ok(Rebuild {
             changed,
             removed,

@@ -285,3 +285,100 @@ fn a_broken_template_is_not_forgotten_by_a_letter_only_rebuild() {
     let problems = session.rebuild_content(&[letter]).unwrap_err();
     assert!(problems[0].to_string().contains("404.html"), "{problems:?}");
 }
+
+/// Letters edited in place (text, title, anything but date, topics, committee, file name, 文号,
+/// draft or disclosure) reuse the last arrangement; whatever is edited, the bytes are a fresh build's.
+#[test]
+fn letters_edited_in_place_give_the_same_bytes_as_a_fresh_build() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    let root = session.root().to_path_buf();
+    let edit = |session: &mut Session, rel: &str, from: &str, to: &str| {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        session.rebuild_content(&[path]).unwrap()
+    };
+    // Body, title, a 摘要公开 letter's summary, a draft (not published here), two letters at once.
+    let body = edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "感谢您的关心。",
+        "感谢您的关心与支持。",
+    );
+    assert!(
+        body.changed
+            .contains(&"2023/jian-0007/index.html".to_owned())
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/ti-101.md",
+        "title: ",
+        "title: 【修订】",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/summary-only.md",
+        "summary: ",
+        "summary: 修订：",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2022/draft.md",
+        "title: ",
+        "title: 草稿修订",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    // What moves a letter: its date, its topics, its committee, draft or not.
+    edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "date: 2023-03-10",
+        "date: 2021-01-01",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "topics: [科技金融]",
+        "topics: [科技金融, 新主题]",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "committee: 市人大",
+        "committee: 市政协",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/ti-101.md",
+        "---\n",
+        "---\ndraft: true\n",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    // An edit after a failed one starts from the letters, not from the last arrangement.
+    let path = root.join("content/2023/jian-0007.md");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, "---\ntitle: 坏\n").unwrap();
+    assert!(
+        session
+            .rebuild_content(std::slice::from_ref(&path))
+            .is_err()
+    );
+    site.remove("content/2022/ti-202.md");
+    assert!(
+        session
+            .rebuild_content(&[root.join("content/2022/ti-202.md")])
+            .is_err()
+    );
+    std::fs::write(&path, good.replace("感谢您的关心与支持。", "感谢。")).unwrap();
+    session.rebuild_content(&[path]).unwrap();
+    assert_same_as_fresh_build(&site, &session);
+}
