@@ -722,3 +722,38 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn open_starts_the_browser_and_ctrl_c_stops_cleanly() {
+    let site = Site::fixture("basic");
+    let dir = tempfile::tempdir().unwrap();
+    let opened = dir.path().join("opened.txt");
+    let browser = dir.path().join("browser.sh");
+    fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    fs::set_permissions(
+        &browser,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut server = Server::start_with_env(
+        site.root(),
+        &["--open"],
+        &[("BROWSER", browser.to_str().unwrap())],
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !opened.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(fs::read_to_string(&opened).unwrap().trim(), server.base);
+
+    // Ctrl-C with a page listening: the server ends at once, with status 0.
+    let _events = server.events();
+    assert_eq!(server.interrupt(), Some(0));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(server.log().contains("stopped"), "{}", server.log());
+}
