@@ -84,8 +84,8 @@ pub struct Archive {
 impl Archive {
     /// Puts a re-read letter in place of the one from the same file, if that changes nothing about
     /// the arrangement (which letters are shown, their order, their groups, their URLs, their
-    /// 文号): true if it did; false if the archive must be arranged anew.
-    pub fn replace(&mut self, letter: Arc<Letter>) -> bool {
+    /// 文号): the letter replaced, or `None` if the archive must be arranged anew.
+    pub fn replace(&mut self, letter: Arc<Letter>) -> Option<Arc<Letter>> {
         let same_place = |old: &Letter| {
             old.date == letter.date
                 && old.published == letter.published
@@ -102,11 +102,8 @@ impl Archive {
             .chain(self.unlisted.iter_mut())
             .find(|l| l.source.as_os_str() == letter.source.as_os_str());
         match slot {
-            Some(slot) if same_place(slot) => {
-                *slot = redact(letter);
-                true
-            }
-            _ => false,
+            Some(slot) if same_place(slot) => Some(std::mem::replace(slot, redact(letter))),
+            _ => None,
         }
     }
 
@@ -281,7 +278,7 @@ mod tests {
             l.body_html = "<p>不应发布</p>".into();
             Arc::new(l)
         };
-        assert!(archive.replace(retitled));
+        assert_eq!(archive.replace(retitled).unwrap().title, "a.md");
         let a = archive
             .letters
             .iter()
@@ -291,12 +288,12 @@ mod tests {
         // A new topic or date moves it: not replaced.
         let mut moved = (*letters[1]).clone();
         moved.topics = vec!["金融".into()];
-        assert!(!archive.replace(Arc::new(moved)));
+        assert!(archive.replace(Arc::new(moved)).is_none());
         let mut redated = (*letters[1]).clone();
         redated.date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
-        assert!(!archive.replace(Arc::new(redated)));
+        assert!(archive.replace(Arc::new(redated)).is_none());
         // A letter the archive does not have.
-        assert!(!archive.replace(letter("c.md", "2023-01-03", "")));
+        assert!(archive.replace(letter("c.md", "2023-01-03", "")).is_none());
     }
 
     #[test]

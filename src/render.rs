@@ -367,16 +367,60 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
 /// beside `render` so the two change together. `site` is the digest of everything every page
 /// depends on (config, theme, mode); a letter's `digest` stands for all that is derived from it.
 pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u64) -> u64 {
-    fingerprint_with(page, archive, config, site, &SlugLookup::new(archive))
+    fingerprint_with(page, archive, config, site, &SlugLookup::new(archive)).0
+}
+
+/// The fingerprints of a plan's pages, and which letters each depends on.
+pub struct Fingerprints {
+    /// In the plan's order.
+    pub values: Vec<u64>,
+    /// A letter's `digest` → the pages (positions in the plan) whose fingerprint hashed it. When a
+    /// letter changes and nothing else does (same arrangement, config and theme), only these pages'
+    /// fingerprints can change.
+    pub dependents: std::collections::HashMap<u64, Vec<u32>>,
 }
 
 /// The fingerprints of many pages (a whole plan), in parallel, in the same order.
-pub fn fingerprints(pages: &[Page], archive: &Archive, config: &SiteConfig, site: u64) -> Vec<u64> {
+pub fn fingerprints(
+    pages: &[Page],
+    archive: &Archive,
+    config: &SiteConfig,
+    site: u64,
+) -> Fingerprints {
     use rayon::prelude::*;
     let slugs = SlugLookup::new(archive);
-    pages
+    let traced: Vec<(u64, Vec<u64>)> = pages
         .par_iter()
         .map(|page| fingerprint_with(page, archive, config, site, &slugs))
+        .collect();
+    let mut dependents: std::collections::HashMap<u64, Vec<u32>> =
+        std::collections::HashMap::with_capacity(archive.letters.len() + archive.unlisted.len());
+    let mut values = Vec::with_capacity(traced.len());
+    for (i, (value, digests)) in traced.into_iter().enumerate() {
+        values.push(value);
+        for digest in digests {
+            let pages = dependents.entry(digest).or_default();
+            if pages.last() != Some(&(i as u32)) {
+                pages.push(i as u32);
+            }
+        }
+    }
+    Fingerprints { values, dependents }
+}
+
+/// The fingerprints of some pages of a plan, by position.
+pub fn fingerprints_of(
+    positions: &[u32],
+    pages: &[Page],
+    archive: &Archive,
+    config: &SiteConfig,
+    site: u64,
+) -> Vec<u64> {
+    use rayon::prelude::*;
+    let slugs = SlugLookup::new(archive);
+    positions
+        .par_iter()
+        .map(|&i| fingerprint_with(&pages[i as usize], archive, config, site, &slugs).0)
         .collect()
 }
 
@@ -410,20 +454,23 @@ impl<'a> SlugLookup<'a> {
     }
 }
 
+/// A page's fingerprint, and the digests of the letters it hashed.
 fn fingerprint_with(
     page: &Page,
     archive: &Archive,
     config: &SiteConfig,
     site: u64,
     slugs: &SlugLookup,
-) -> u64 {
+) -> (u64, Vec<u64>) {
     use xxhash_rust::xxh3::Xxh3;
     let mut h = Xxh3::new();
     h.update(&site.to_le_bytes());
     h.update(page.path.as_bytes());
-    let letters = |h: &mut Xxh3, letters: &mut dyn Iterator<Item = &Letter>| {
+    let mut read: Vec<u64> = Vec::new();
+    let mut letters = |h: &mut Xxh3, letters: &mut dyn Iterator<Item = &Letter>| {
         for l in letters {
             h.update(&l.digest.to_le_bytes());
+            read.push(l.digest);
         }
         h.update(&[0xff]);
     };
@@ -529,7 +576,7 @@ fn fingerprint_with(
             }
         }
     }
-    h.digest()
+    (h.digest(), read)
 }
 
 /// Midnight China time: letters carry dates, Atom wants instants.

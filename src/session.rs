@@ -100,11 +100,13 @@ struct Ready {
     theme: Arc<Theme>,
 }
 
-/// The last good build's arrangement: archive, plan and the plan's fingerprints.
+/// The last good build's arrangement: archive, plan, the plan's fingerprints and which pages
+/// hashed which letter (see `render::Fingerprints`).
 struct Arranged {
     archive: Archive,
     plan: Vec<Page>,
     fingerprints: Vec<u64>,
+    dependents: HashMap<u64, Vec<u32>>,
 }
 
 /// Letters to read again (path, path shown, stamp) and letters gone, after a change under `content/`.
@@ -220,20 +222,50 @@ impl Session {
         if let Some(mut last) = last
             && work.removed.is_empty()
         {
+            let mut digests: Vec<(u64, u64)> = Vec::new();
             let in_place = read.iter().all(|path| match self.letters.get(path) {
                 Some(CachedLetter {
                     result: Ok(letter), ..
-                }) => last.archive.replace(letter.clone()),
+                }) => match last.archive.replace(letter.clone()) {
+                    Some(old) => {
+                        digests.push((old.digest, letter.digest));
+                        true
+                    }
+                    None => false,
+                },
                 _ => false,
             });
             if in_place {
-                return self.finish(
-                    &ready,
-                    last.archive,
-                    last.plan,
-                    Some(last.fingerprints),
-                    reparsed,
+                // Only pages that hashed a changed letter can have a new fingerprint; they hash the
+                // letter's new digest from now on.
+                let mut positions: Vec<u32> = Vec::new();
+                for (old, new) in digests {
+                    if old != new
+                        && let Some(pages) = last.dependents.remove(&old)
+                    {
+                        positions.extend_from_slice(&pages);
+                        last.dependents.insert(new, pages);
+                    }
+                }
+                positions.sort_unstable();
+                positions.dedup();
+                let site = site_digest(self.config_digest, ready.theme.digest, self.mode);
+                let fresh = render::fingerprints_of(
+                    &positions,
+                    &last.plan,
+                    &last.archive,
+                    &ready.config,
+                    site,
                 );
+                let mut stale = Vec::new();
+                for (i, fp) in positions.into_iter().zip(fresh) {
+                    let old = &mut last.fingerprints[i as usize];
+                    if *old != fp {
+                        *old = fp;
+                        stale.push(i);
+                    }
+                }
+                return self.finish(&ready, last, stale, true, reparsed);
             }
         }
         self.render(&ready, reparsed)
@@ -315,42 +347,43 @@ impl Session {
 
         let archive = archive::arrange(letters, config, self.mode);
         let plan = render::plan(&archive, config);
-        self.finish(ready, archive, plan, None, reparsed)
+        let site = site_digest(self.config_digest, ready.theme.digest, self.mode);
+        let fingerprints = render::fingerprints(&plan, &archive, config, site);
+        let stale: Vec<u32> = (0..plan.len() as u32)
+            .filter(|&i| {
+                let i = i as usize;
+                self.pages.fingerprint(&plan[i].path) != Some(fingerprints.values[i])
+            })
+            .collect();
+        let arranged = Arranged {
+            archive,
+            plan,
+            fingerprints: fingerprints.values,
+            dependents: fingerprints.dependents,
+        };
+        self.finish(ready, arranged, stale, false, reparsed)
     }
 
-    /// Fingerprints the planned pages, renders those whose fingerprint changed, and keeps the
-    /// result as the last good build. `previous` are the fingerprints of the same plan in the last
-    /// good build, when the plan is that build's.
+    /// Renders the stale pages (positions in the plan) and keeps the result as the last good
+    /// build. `same_plan`: the plan is the last good build's, so no page is gone or new.
     fn finish(
         &mut self,
         ready: &Ready,
-        archive: Archive,
-        plan: Vec<Page>,
-        previous: Option<Vec<u64>>,
+        arranged: Arranged,
+        stale: Vec<u32>,
+        same_plan: bool,
         reparsed: usize,
     ) -> Result<Rebuild, Vec<Diagnostic>> {
         let (config, theme) = (&*ready.config, &*ready.theme);
-        let site = site_digest(self.config_digest, theme.digest, self.mode);
-        let fingerprints = render::fingerprints(&plan, &archive, config, site);
-        let stale: Vec<(&Page, u64)> = match &previous {
-            Some(previous) => plan
-                .iter()
-                .zip(&fingerprints)
-                .zip(previous)
-                .filter(|((_, fp), old)| fp != old)
-                .map(|((page, fp), _)| (page, *fp))
-                .collect(),
-            None => plan
-                .iter()
-                .zip(&fingerprints)
-                .filter(|(page, fp)| self.pages.fingerprint(&page.path) != Some(**fp))
-                .map(|(page, fp)| (page, *fp))
-                .collect(),
-        };
+        let (archive, plan) = (&arranged.archive, &arranged.plan);
+        let stale: Vec<(&Page, u64)> = stale
+            .into_iter()
+            .map(|i| (&plan[i as usize], arranged.fingerprints[i as usize]))
+            .collect();
         let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
             .par_iter()
             .map(|(page, fp)| {
-                render::render(page, &archive, config, theme)
+                render::render(page, archive, config, theme)
                     .map(|html| (page.path.clone(), *fp, Arc::from(html.into_bytes())))
                     .map_err(|e| theme.error(&e))
             })
@@ -372,7 +405,7 @@ impl Session {
         let mut next: PageMap = (*self.pages.0).clone();
         let mut changed: Vec<String> = Vec::new();
         let mut removed: Vec<String> = Vec::new();
-        if previous.is_none() {
+        if !same_plan {
             // The pages planned may differ from the last build's: drop those gone, and check and
             // put in the theme's files.
             let planned: HashSet<&str> = plan
@@ -418,11 +451,7 @@ impl Session {
         let total_pages = next.len();
         self.pages = Output(Arc::new(next));
         self.config = Some(ready.config.clone());
-        self.last = Some(Arranged {
-            archive,
-            plan,
-            fingerprints,
-        });
+        self.last = Some(arranged);
         Ok(Rebuild {
             changed,
             removed,

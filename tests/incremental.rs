@@ -382,3 +382,37 @@ fn letters_edited_in_place_give_the_same_bytes_as_a_fresh_build() {
     session.rebuild_content(&[path]).unwrap();
     assert_same_as_fresh_build(&site, &session);
 }
+
+/// In preview (drafts listed, 不予公开 letters on pages of their own), repeated in-place edits of the
+/// same letters give what a fresh preview session gives.
+#[test]
+fn repeated_edits_in_preview_give_what_a_fresh_session_gives() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Preview);
+    session.rebuild(&[]).unwrap();
+    let root = session.root().to_path_buf();
+    let files = [
+        "content/2023/jian-0007.md",
+        "content/2022/withheld.md",
+        "content/2022/draft.md",
+        "content/2023/summary-only.md",
+    ];
+    for round in 0..3 {
+        for rel in files {
+            let path = root.join(rel);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{text}\n第{round}轮修改。\n")).unwrap();
+            let rebuilt = session
+                .rebuild_content(std::slice::from_ref(&path))
+                .unwrap();
+            assert_eq!(rebuilt.reparsed, 1);
+            let mut fresh = Session::new(site.root(), Mode::Preview);
+            fresh.rebuild(&[]).unwrap();
+            assert_eq!(
+                session_output(&session),
+                session_output(&fresh),
+                "after round {round} of {rel}"
+            );
+        }
+    }
+}

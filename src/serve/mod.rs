@@ -103,6 +103,7 @@ pub fn run(options: Options) -> Result<(), ServeError> {
         session,
         generation: 0,
         last_problems: Vec::new(),
+        origin: String::new(),
     };
     let first = builder.snapshot(first, started, "site");
     let live = Arc::new(Live::new(first));
@@ -112,6 +113,7 @@ pub fn run(options: Options) -> Result<(), ServeError> {
         .local_addr()
         .map_err(|e| ServeError::Io(format!("cannot read the bound address: {e}")))?;
     let url = site_url(addr, &live.snapshot().base_path);
+    builder.origin = site_url(addr, "");
     println!("serving the preview at {url}");
     println!(
         "  drafts shown; 不予公开 letters have a page of their own, listed nowhere; watching {} ({}); Ctrl-C to stop",
@@ -197,6 +199,8 @@ struct Builder {
     session: Session,
     generation: u64,
     last_problems: Vec<Diagnostic>,
+    /// `http://127.0.0.1:1111`, to say where the site went when `base_url` changes.
+    origin: String,
 }
 
 impl Builder {
@@ -226,7 +230,15 @@ impl Builder {
                 Err(_) => Vec::new(),
             };
             let ok = result.is_ok();
+            let before = live.snapshot().base_path.clone();
             let snapshot = self.snapshot(result, started, &what);
+            if snapshot.base_path != before {
+                println!(
+                    "base_url changed: the preview is now at {}{}",
+                    self.origin.trim_end_matches('/'),
+                    snapshot.base_path
+                );
+            }
             let notice = Notice::new(snapshot.generation, ok, notice_changes);
             live.publish(snapshot, &notice);
         }
@@ -235,22 +247,23 @@ impl Builder {
     /// Runs a rebuild; a panic (a bug in dafu) is reported like a problem, and the server goes on.
     fn guarded(
         &mut self,
-        rebuild: impl FnOnce(&mut Session) -> Result<Rebuild, Vec<Diagnostic>>,
+        rebuild: impl FnOnce(&mut Session) -> Result<Rebuild, Vec<Diagnostic>> + Send,
     ) -> Result<Rebuild, Vec<Diagnostic>> {
         let session = &mut self.session;
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rebuild(session))).unwrap_or_else(
-            |panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Err(vec![
-                    Diagnostic::file("dafu", format!("internal error: {message}"))
-                        .with_hint("this is a bug in dafu; save again, or restart `dafu serve`"),
-                ])
-            },
-        )
+        // Run on a worker of the thread pool, so the build's parallel steps start on this thread at
+        // once instead of each waiting for a sleeping worker to wake (milliseconds on a busy machine).
+        let run = || rayon::scope(|_| rebuild(session));
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(vec![
+                Diagnostic::file("dafu", format!("internal error: {message}"))
+                    .with_hint("this is a bug in dafu; save again, or restart `dafu serve`"),
+            ])
+        })
     }
 
     /// The next snapshot, after a build that took from `started` till now; says what happened.
