@@ -296,7 +296,16 @@ pub fn excerpt(text: &str) -> String {
     {
         lines.next();
     }
-    let joined: String = lines.collect::<Vec<_>>().join("");
+    // Only the opening is needed: stop joining lines once there is more than an excerpt's worth.
+    let mut joined = String::new();
+    let mut chars = 0;
+    for line in lines {
+        joined.push_str(line);
+        chars += line.chars().count();
+        if chars > EXCERPT_CHARS {
+            break;
+        }
+    }
     match joined.char_indices().nth(EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}…", &joined[..cut]),
         None => joined,
@@ -671,6 +680,22 @@ mod tests {
         let e = excerpt(&long);
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn excerpt_of_many_short_lines_is_cut_at_the_same_place() {
+        let text = "某委员：\n\n".to_owned() + &"一二三四五六七\n".repeat(40);
+        let whole = "一二三四五六七".repeat(40);
+        let cut: String = whole.chars().take(EXCERPT_CHARS).collect();
+        assert_eq!(excerpt(&text), format!("{cut}…"));
+        assert_eq!(
+            excerpt(&"一二三四五六七\n".repeat(17)),
+            "一二三四五六七".repeat(17)
+        );
+        assert_eq!(
+            excerpt(&"一二三四五六\n".repeat(20)),
+            "一二三四五六".repeat(20)
+        );
     }
 
     #[test]

@@ -757,3 +757,25 @@ fn open_starts_the_browser_and_ctrl_c_stops_cleanly() {
     std::thread::sleep(Duration::from_millis(100));
     assert!(server.log().contains("stopped"), "{}", server.log());
 }
+
+#[test]
+fn a_site_broken_from_the_start_shows_its_problems_until_fixed() {
+    let site = Site::fixture("basic");
+    let good = fs::read_to_string(site.path(LETTER)).unwrap();
+    site.write(LETTER, "---\ntitle: 坏\n");
+    let server = Server::start(site.root(), &[]);
+    assert!(server.base.ends_with("/jyta/"), "{}", server.base);
+    let page = server.get("");
+    assert_eq!(page.status, 404, "no page has been built yet");
+    let text = page.text();
+    assert!(
+        text.contains("构建出错") && text.contains("content/2023/jian-0007.md:1:1"),
+        "{text}"
+    );
+    assert!(text.contains("data-dafu-live"));
+    let events = server.events();
+    site.write(LETTER, &good);
+    events.settle("the fix", |b| b["ok"] == true);
+    assert_eq!(server.get("").status, 200);
+    assert_serves_a_fresh_build(&server, &site);
+}

@@ -14,9 +14,6 @@ mod inject;
 mod live;
 mod watch;
 
-pub use classify::{Change, Plan, classify, is_change, is_editor_file, plan};
-pub use http::{Target, content_type, resolve};
-
 use std::fmt;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -27,6 +24,7 @@ use std::time::Instant;
 use crate::archive::Mode;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::session::{Rebuild, Session};
+use classify::Plan;
 use live::{Live, Notice, Snapshot};
 use watch::Batch;
 
@@ -302,11 +300,12 @@ impl Builder {
         Snapshot {
             generation: self.generation,
             pages: self.session.output(),
-            base_path: self
-                .session
-                .config()
-                .map_or("/", |c| c.base_path())
-                .to_owned(),
+            base_path: match self.session.config() {
+                Some(config) => config.base_path().to_owned(),
+                // No build has succeeded yet: where the site will be, if site.yaml says.
+                None => crate::config::SiteConfig::from_root(self.session.root())
+                    .map_or_else(|_| "/".to_owned(), |c| c.base_path().to_owned()),
+            },
             problems: problems.into(),
         }
     }
