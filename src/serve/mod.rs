@@ -102,6 +102,7 @@ pub fn run(options: Options) -> Result<(), ServeError> {
         generation: 0,
         last_problems: Vec::new(),
         origin: String::new(),
+        panicked: false,
     };
     let first = builder.snapshot(first, started, "site");
     let live = Arc::new(Live::new(first));
@@ -199,6 +200,8 @@ struct Builder {
     last_problems: Vec<Diagnostic>,
     /// `http://127.0.0.1:1111`, to say where the site went when `base_url` changes.
     origin: String,
+    /// A rebuild panicked: the next one reads everything again.
+    panicked: bool,
 }
 
 impl Builder {
@@ -209,7 +212,8 @@ impl Builder {
                 batch.merge(more);
             }
             let paths: Vec<PathBuf> = batch.paths.into_iter().collect();
-            let plan = classify::plan(self.session.root(), &paths, batch.rescan);
+            let rescan = batch.rescan || std::mem::take(&mut self.panicked);
+            let plan = classify::plan(self.session.root(), &paths, rescan);
             let started = batch.first_event.unwrap_or_else(Instant::now);
             let result = match &plan {
                 Plan::Nothing => continue,
@@ -252,6 +256,7 @@ impl Builder {
         // once instead of each waiting for a sleeping worker to wake (milliseconds on a busy machine).
         let run = || rayon::scope(|_| rebuild(session));
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+            self.panicked = true;
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
