@@ -73,7 +73,7 @@ def working_copy(site, work, name):
 
 
 def letters_by_year(site):
-    """{year: [(date, path), ...]} newest first, read from the letters' front matter."""
+    """{year: [(date, path), ...]} in list order, read from the letters' front matter."""
     years = {}
     for path in sorted((site / "content").glob("*/*.md")):
         if path.name.startswith("_"):
@@ -84,7 +84,9 @@ def letters_by_year(site):
         if m:
             years.setdefault(m.group(1), []).append((m.group(0)[6:], path))
     for year in years:
-        years[year].sort(key=lambda d: (d[0], d[1].stem), reverse=True)
+        # dafu's order, which Hugo's matches here: newest first, then by address.
+        years[year].sort(key=lambda d: d[1].stem)
+        years[year].sort(key=lambda d: d[0], reverse=True)
     return years
 
 
