@@ -108,6 +108,31 @@ impl Facets {
 }
 
 impl Archive {
+    /// Puts a re-read letter in place of the one from the same file, if that changes nothing about
+    /// the arrangement (which letters are shown, their order, their groups, their URLs, their
+    /// 文号): the letter replaced, or `None` if the archive must be arranged anew.
+    pub fn replace(&mut self, letter: Arc<Letter>) -> Option<Arc<Letter>> {
+        let same_place = |old: &Letter| {
+            old.date == letter.date
+                && old.published == letter.published
+                && old.slug == letter.slug
+                && old.disclosure == letter.disclosure
+                && old.draft == letter.draft
+                && old.committee == letter.committee
+                && old.topics == letter.topics
+                && old.doc_number == letter.doc_number
+        };
+        let slot = self
+            .letters
+            .iter_mut()
+            .chain(self.unlisted.iter_mut())
+            .find(|l| l.source.as_os_str() == letter.source.as_os_str());
+        match slot {
+            Some(slot) if same_place(slot) => Some(std::mem::replace(slot, redact(letter))),
+            _ => None,
+        }
+    }
+
     pub fn terms(&self, index: Index) -> &[Term] {
         match index {
             Index::Years => &self.years,
@@ -289,6 +314,42 @@ mod tests {
         assert!(archive.withheld_facets.is_empty());
         let with_drafts = arrange(letters, &config(), Mode::PublishWithDrafts);
         assert_eq!(with_drafts.withheld_facets.len(), 1);
+    }
+
+    #[test]
+    fn a_letter_replaced_in_place_only_when_its_place_is_the_same() {
+        let letters = vec![
+            letter(
+                "a.md",
+                "2023-01-01",
+                "disclosure: 摘要公开\nsummary: 仅摘要\n",
+            ),
+            letter("b.md", "2023-01-02", "topics: [人才]\n"),
+        ];
+        let mut archive = arrange(letters.clone(), &config(), Mode::Publish);
+        // New text, same place: replaced, and still redacted.
+        let retitled = {
+            let mut l = (*letters[0]).clone();
+            l.title = "新标题".into();
+            l.body_html = "<p>不应发布</p>".into();
+            Arc::new(l)
+        };
+        assert_eq!(archive.replace(retitled).unwrap().title, "a.md");
+        let a = archive
+            .letters
+            .iter()
+            .find(|l| l.title == "新标题")
+            .unwrap();
+        assert_eq!((a.body_html.as_str(), a.body_text.as_str()), ("", "仅摘要"));
+        // A new topic or date moves it: not replaced.
+        let mut moved = (*letters[1]).clone();
+        moved.topics = vec!["金融".into()];
+        assert!(archive.replace(Arc::new(moved)).is_none());
+        let mut redated = (*letters[1]).clone();
+        redated.date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        assert!(archive.replace(Arc::new(redated)).is_none());
+        // A letter the archive does not have.
+        assert!(archive.replace(letter("c.md", "2023-01-03", "")).is_none());
     }
 
     #[test]

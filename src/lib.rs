@@ -15,6 +15,7 @@ pub mod load;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod session;
 pub mod slug;
 pub mod source;

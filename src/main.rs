@@ -54,6 +54,25 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Preview the site while editing: build it with drafts, serve it from memory, and reload open
+    /// pages on every save of a letter, template or site.yaml.
+    Serve {
+        /// The site folder, holding site.yaml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port to listen on; 0 picks a free one.
+        #[arg(long, default_value_t = dafu::serve::DEFAULT_PORT)]
+        port: u16,
+        /// The address to listen on. Anything but loopback shows drafts to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Look for changes by polling, for network drives and shared folders without change events.
+        #[arg(long)]
+        poll: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,6 +100,25 @@ fn main() -> ExitCode {
                 force,
             })
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            poll,
+        } => match dafu::serve::run(dafu::serve::Options {
+            root,
+            bind,
+            port,
+            open,
+            poll,
+        }) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Build { root, out, drafts } => {
             let out = out.unwrap_or_else(|| {
                 if root == Path::new(".") {

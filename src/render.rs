@@ -402,13 +402,110 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
 /// beside `render` so the two change together. `site` is the digest of everything every page
 /// depends on (config, theme, mode); a letter's `digest` stands for all that is derived from it.
 pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u64) -> u64 {
+    fingerprint_with(page, archive, config, site, &SlugLookup::new(archive)).0
+}
+
+/// The fingerprints of a plan's pages, and which letters each depends on.
+pub struct Fingerprints {
+    /// In the plan's order.
+    pub values: Vec<u64>,
+    /// A letter's `digest` → the pages (positions in the plan) whose fingerprint hashed it. When a
+    /// letter changes and nothing else does (same arrangement, config and theme), only these pages'
+    /// fingerprints can change.
+    pub dependents: std::collections::HashMap<u64, Vec<u32>>,
+}
+
+/// The fingerprints of many pages (a whole plan), in parallel, in the same order.
+pub fn fingerprints(
+    pages: &[Page],
+    archive: &Archive,
+    config: &SiteConfig,
+    site: u64,
+) -> Fingerprints {
+    use rayon::prelude::*;
+    let slugs = SlugLookup::new(archive);
+    let traced: Vec<(u64, Vec<u64>)> = pages
+        .par_iter()
+        .map(|page| fingerprint_with(page, archive, config, site, &slugs))
+        .collect();
+    let mut dependents: std::collections::HashMap<u64, Vec<u32>> =
+        std::collections::HashMap::with_capacity(archive.letters.len() + archive.unlisted.len());
+    let mut values = Vec::with_capacity(traced.len());
+    for (i, (value, digests)) in traced.into_iter().enumerate() {
+        values.push(value);
+        for digest in digests {
+            let pages = dependents.entry(digest).or_default();
+            if pages.last() != Some(&(i as u32)) {
+                pages.push(i as u32);
+            }
+        }
+    }
+    Fingerprints { values, dependents }
+}
+
+/// The fingerprints of some pages of a plan, by position.
+pub fn fingerprints_of(
+    positions: &[u32],
+    pages: &[Page],
+    archive: &Archive,
+    config: &SiteConfig,
+    site: u64,
+) -> Vec<u64> {
+    use rayon::prelude::*;
+    let slugs = SlugLookup::new(archive);
+    positions
+        .par_iter()
+        .map(|&i| fingerprint_with(&pages[i as usize], archive, config, site, &slugs).0)
+        .collect()
+}
+
+/// Committee and topic names → slugs, so a letter's links are found without a search per name.
+struct SlugLookup<'a> {
+    committees: std::collections::HashMap<&'a str, &'a str>,
+    topics: std::collections::HashMap<&'a str, &'a str>,
+}
+
+impl<'a> SlugLookup<'a> {
+    fn new(archive: &'a Archive) -> Self {
+        let map = |index| {
+            archive
+                .terms(index)
+                .iter()
+                .map(|t: &'a Term| (t.name.as_str(), t.slug.as_str()))
+                .collect()
+        };
+        SlugLookup {
+            committees: map(Index::Committees),
+            topics: map(Index::Topics),
+        }
+    }
+
+    fn get(&self, index: Index, name: &str) -> Option<&'a str> {
+        match index {
+            Index::Committees => self.committees.get(name).copied(),
+            Index::Topics => self.topics.get(name).copied(),
+            Index::Years => None,
+        }
+    }
+}
+
+/// A page's fingerprint, and the digests of the letters it hashed.
+fn fingerprint_with(
+    page: &Page,
+    archive: &Archive,
+    config: &SiteConfig,
+    site: u64,
+    slugs: &SlugLookup,
+) -> (u64, Vec<u64>) {
     use xxhash_rust::xxh3::Xxh3;
     let mut h = Xxh3::new();
     h.update(&site.to_le_bytes());
     h.update(page.path.as_bytes());
-    let letters = |h: &mut Xxh3, letters: &mut dyn Iterator<Item = &Letter>| {
+    let mut read: Vec<u64> = Vec::new();
+    let mut letters = |h: &mut Xxh3, letters: &mut dyn Iterator<Item = &Letter>| {
         for l in letters {
             h.update(&l.digest.to_le_bytes());
+            read.push(l.digest);
         }
         h.update(&[0xff]);
     };
@@ -426,12 +523,7 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
         let names = std::iter::once((Index::Committees, &l.committee))
             .chain(l.topics.iter().map(|t| (Index::Topics, t)));
         for (index, name) in names {
-            let slug = archive
-                .terms(index)
-                .iter()
-                .find(|t| &t.name == name)
-                .map(|t| t.slug.as_str());
-            h.update(slug.unwrap_or("").as_bytes());
+            h.update(slugs.get(index, name).unwrap_or("").as_bytes());
             h.update(&[0]);
         }
     };
@@ -443,6 +535,10 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
             }
         }
         h.update(&[0xff]);
+    };
+    let day = |d: NaiveDate| {
+        use chrono::Datelike;
+        d.num_days_from_ce().to_le_bytes()
     };
     let all = &archive.letters;
     match page.kind {
@@ -511,12 +607,29 @@ pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u6
             let newest = positions.iter().map(|&i| all[i].published).max();
             h.update(format!("{newest:?}").as_bytes());
         }
+        // What `sitemap` shows: addresses and dates, not the letters' text.
         PageKind::Sitemap => {
-            letters(&mut h, &mut all.iter().map(|l| &**l));
-            Index::ALL.into_iter().for_each(|i| terms(&mut h, i));
+            let mut shown: Vec<u8> = Vec::with_capacity(all.len() * 32);
+            for l in all {
+                shown.extend_from_slice(&l.year().to_le_bytes());
+                shown.extend_from_slice(l.slug.as_bytes());
+                shown.push(0);
+                shown.extend_from_slice(&day(l.published));
+            }
+            h.update(&shown);
+            h.update(&[0xff]);
+            for index in Index::ALL {
+                for t in archive.terms(index) {
+                    h.update(t.slug.as_bytes());
+                    h.update(&t.letters.len().to_le_bytes());
+                    let newest = t.letters.iter().map(|&i| all[i].published).max();
+                    h.update(&newest.map_or([0; 4], day));
+                }
+                h.update(&[0xff]);
+            }
         }
     }
-    h.digest()
+    (h.digest(), read)
 }
 
 /// Midnight China time: letters carry dates, Atom wants instants.
@@ -611,6 +724,22 @@ mod tests {
         let e = excerpt(&long);
         assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn excerpt_of_many_short_lines_is_cut_at_the_same_place() {
+        let text = "某委员：\n\n".to_owned() + &"一二三四五六七\n".repeat(40);
+        let whole = "一二三四五六七".repeat(40);
+        let cut: String = whole.chars().take(EXCERPT_CHARS).collect();
+        assert_eq!(excerpt(&text), format!("{cut}…"));
+        assert_eq!(
+            excerpt(&"一二三四五六七\n".repeat(17)),
+            "一二三四五六七".repeat(17)
+        );
+        assert_eq!(
+            excerpt(&"一二三四五六\n".repeat(20)),
+            "一二三四五六".repeat(20)
+        );
     }
 
     #[test]

@@ -3,18 +3,19 @@
 //! reuses, its output equals a fresh `dafu build` of the same files byte for byte (tested), and a
 //! failed rebuild keeps the last good output.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
 
-use crate::archive::{self, Mode};
+use crate::archive::{self, Archive, Mode};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
 use crate::letter::{self, Letter};
 use crate::render::{self, Page};
+use crate::theme::Theme;
 use crate::{load, source, theme};
 
 /// A site's output kept in memory, with what is needed to rebuild it cheaply.
@@ -23,8 +24,47 @@ pub struct Session {
     mode: Mode,
     config_digest: u64,
     letters: BTreeMap<PathBuf, CachedLetter>,
-    /// Output path → (fingerprint, bytes): the last good build.
-    pages: BTreeMap<String, (u64, Arc<[u8]>)>,
+    /// The last good build.
+    pages: Output,
+    /// The config of the last good build.
+    config: Option<Arc<SiteConfig>>,
+    /// Config and theme as the last rebuild read them, if it could.
+    ready: Option<Ready>,
+    /// How the last build arranged the letters, if it succeeded and nothing was read since.
+    last: Option<Arranged>,
+}
+
+/// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
+/// to clone and to share with other threads (the preview server reads it while the next build runs).
+#[derive(Clone, Default)]
+pub struct Output(Arc<PageMap>);
+
+type PageMap = HashMap<Arc<str>, (u64, Arc<[u8]>)>;
+
+impl Output {
+    pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
+        self.0.get(path).map(|(_, bytes)| bytes)
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.0.contains_key(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.0.iter().map(|(path, (_, bytes))| (&**path, &**bytes))
+    }
+
+    fn fingerprint(&self, path: &str) -> Option<u64> {
+        self.0.get(path).map(|(fp, _)| *fp)
+    }
 }
 
 struct CachedLetter {
@@ -42,12 +82,38 @@ struct Stamp {
 
 impl Stamp {
     fn of(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(Stamp {
+        std::fs::metadata(path).ok().map(|meta| Stamp::from(&meta))
+    }
+
+    fn from(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
             modified: meta.modified().ok(),
             len: meta.len(),
-        })
+        }
     }
+}
+
+/// What a rebuild read last, when it read both: a rebuild of changed letters alone reuses them.
+#[derive(Clone)]
+struct Ready {
+    config: Arc<SiteConfig>,
+    theme: Arc<Theme>,
+}
+
+/// The last good build's arrangement: archive, plan, the plan's fingerprints and which pages
+/// hashed which letter (see `render::Fingerprints`).
+struct Arranged {
+    archive: Archive,
+    plan: Vec<Page>,
+    fingerprints: Vec<u64>,
+    dependents: HashMap<u64, Vec<u32>>,
+}
+
+/// Letters to read again (path, path shown, stamp) and letters gone, after a change under `content/`.
+#[derive(Default)]
+struct ContentWork {
+    read: Vec<(PathBuf, PathBuf, Option<Stamp>)>,
+    removed: Vec<PathBuf>,
 }
 
 /// A page rendered in a rebuild: output path, fingerprint, bytes.
@@ -75,25 +141,43 @@ impl Session {
             mode,
             config_digest: 0,
             letters: BTreeMap::new(),
-            pages: BTreeMap::new(),
+            pages: Output::default(),
+            config: None,
+            ready: None,
+            last: None,
         }
+    }
+
+    /// The site folder, absolute.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// The last good output: path (`2023/ti-494/index.html`) → bytes.
     pub fn page(&self, path: &str) -> Option<Arc<[u8]>> {
-        self.pages.get(path).map(|(_, bytes)| bytes.clone())
+        self.pages.get(path).cloned()
     }
 
     pub fn pages(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.pages
-            .iter()
-            .map(|(path, (_, bytes))| (path.as_str(), &**bytes))
+        self.pages.iter()
+    }
+
+    /// The last good output as a whole, to hand to another thread.
+    pub fn output(&self) -> Output {
+        self.pages.clone()
+    }
+
+    /// The site config of the last good build.
+    pub fn config(&self) -> Option<&SiteConfig> {
+        self.config.as_deref()
     }
 
     /// Rebuilds from the files as they are now. `touched` names files known to have changed (from a
     /// watcher): they are read again even if their size and time look the same. On failure the
     /// previous output stays and every problem is returned.
     pub fn rebuild(&mut self, touched: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
+        self.ready = None;
+        self.last = None;
         let config = SiteConfig::from_root(&self.root).map_err(|d| vec![d])?;
         let config_digest = xxhash_rust::xxh3::xxh3_64(
             serde_json::to_string(&config)
@@ -107,8 +191,143 @@ impl Session {
         }
         let theme = theme::load(&self.root, &config.theme);
         let reparsed = self.refresh_letters(&config, touched)?;
-        let theme = theme?;
+        let ready = Ready {
+            config: Arc::new(config),
+            theme: Arc::new(theme?),
+        };
+        self.ready = Some(ready.clone());
+        self.render(&ready, reparsed)
+    }
 
+    /// Rebuilds after a watcher saw only these paths under `content/` change (letters written,
+    /// created, renamed or deleted; folders too): config, theme and every other letter are as they
+    /// were at the last rebuild, so neither is read again and the folder is not listed again unless
+    /// a folder changed. The result is the same as `rebuild`'s.
+    pub fn rebuild_content(&mut self, changed: &[PathBuf]) -> Result<Rebuild, Vec<Diagnostic>> {
+        let Some(ready) = self.ready.clone() else {
+            return self.rebuild(changed);
+        };
+        let Some(work) = self.content_work(changed) else {
+            return self.rebuild(changed);
+        };
+        // Whatever happens below, the last arrangement is good again only if this build succeeds.
+        let last = self.last.take();
+        for path in &work.removed {
+            self.letters.remove(path);
+        }
+        let read: Vec<PathBuf> = work.read.iter().map(|(path, _, _)| path.clone()).collect();
+        let reparsed = self.read_letters(&ready.config, work.read);
+        // Letters edited in place (their text, title, anything but what arranges them): the last
+        // arrangement holds, with the new letters put in; only fingerprints and pages are redone.
+        if let Some(mut last) = last
+            && work.removed.is_empty()
+        {
+            let mut digests: Vec<(u64, u64)> = Vec::new();
+            let in_place = read.iter().all(|path| match self.letters.get(path) {
+                Some(CachedLetter {
+                    result: Ok(letter), ..
+                }) => match last.archive.replace(letter.clone()) {
+                    Some(old) => {
+                        digests.push((old.digest, letter.digest));
+                        true
+                    }
+                    None => false,
+                },
+                _ => false,
+            });
+            if in_place {
+                // Only pages that hashed a changed letter can have a new fingerprint; they hash the
+                // letter's new digest from now on.
+                let mut positions: Vec<u32> = Vec::new();
+                for (old, new) in digests {
+                    if old != new
+                        && let Some(pages) = last.dependents.remove(&old)
+                    {
+                        positions.extend_from_slice(&pages);
+                        last.dependents.insert(new, pages);
+                    }
+                }
+                positions.sort_unstable();
+                positions.dedup();
+                let site = site_digest(self.config_digest, ready.theme.digest, self.mode);
+                let fresh = render::fingerprints_of(
+                    &positions,
+                    &last.plan,
+                    &last.archive,
+                    &ready.config,
+                    site,
+                );
+                let mut stale = Vec::new();
+                for (i, fp) in positions.into_iter().zip(fresh) {
+                    let old = &mut last.fingerprints[i as usize];
+                    if *old != fp {
+                        *old = fp;
+                        stale.push(i);
+                    }
+                }
+                return self.finish(&ready, last, stale, true, reparsed);
+            }
+        }
+        self.render(&ready, reparsed)
+    }
+
+    /// What the changed paths ask for: letters to read and letters gone; `None` when the letter
+    /// files must be listed again (a folder changed, or a path is not plainly a letter or not).
+    fn content_work(&self, changed: &[PathBuf]) -> Option<ContentWork> {
+        let content = self.root.join(load::CONTENT_DIR);
+        let mut work = ContentWork::default();
+        for path in changed {
+            let rel = path.strip_prefix(&content).ok()?;
+            let names: Vec<&str> = rel
+                .components()
+                .map(|c| match c {
+                    std::path::Component::Normal(name) => name.to_str(),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?;
+            if names.is_empty() {
+                return None;
+            }
+            if names.iter().any(|n| n.starts_with(['_', '.'])) {
+                // Never listed as a letter, nor anything inside it.
+                continue;
+            }
+            let is_md = path
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("md"));
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.is_file() && is_md => {
+                    // Listing does not follow symbolic links: a letter is only found through real folders.
+                    let parent = path.parent()?;
+                    if std::fs::canonicalize(parent).ok()? != parent {
+                        return None;
+                    }
+                    let shown = path.strip_prefix(&self.root).ok()?.to_path_buf();
+                    work.read
+                        .push((path.clone(), shown, Some(Stamp::from(&meta))));
+                }
+                // A file beside the letters (a note, an editor's temporary file): not read.
+                Ok(meta) if meta.is_file() => {}
+                // Gone: a letter deleted or renamed away, or a temporary file that came and went.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if self.letters.contains_key(path) {
+                        work.removed.push(path.clone());
+                    } else if is_md || self.letters.keys().any(|l| l.starts_with(path)) {
+                        // A letter never seen, or a folder of letters: list them again.
+                        return None;
+                    }
+                }
+                // A folder, a symbolic link, an unreadable entry: list the letters again.
+                _ => return None,
+            }
+        }
+        Some(work)
+    }
+
+    /// Arranges the letters as cached now and renders what changed since the last good build.
+    fn render(&mut self, ready: &Ready, reparsed: usize) -> Result<Rebuild, Vec<Diagnostic>> {
+        self.last = None;
+        let config = &*ready.config;
         let mut problems: Vec<Diagnostic> = Vec::new();
         let mut letters: Vec<Arc<Letter>> = Vec::with_capacity(self.letters.len());
         for cached in self.letters.values() {
@@ -117,33 +336,59 @@ impl Session {
                 Err(ds) => problems.extend(ds.iter().cloned()),
             }
         }
-        let plain: Vec<&Letter> = letters.iter().map(|l| &**l).collect();
-        problems.extend(load::check_across_refs(&plain));
+        if may_share_doc_number_or_url(&letters) {
+            let plain: Vec<&Letter> = letters.iter().map(|l| &**l).collect();
+            problems.extend(load::check_across_refs(&plain));
+        }
         if !problems.is_empty() {
             problems.sort();
             return Err(problems);
         }
 
-        let archive = archive::arrange(letters, &config, self.mode);
-        let site = site_digest(config_digest, theme.digest, self.mode);
-        let plan = render::plan(&archive, &config);
-        let fingerprints: Vec<u64> = plan
-            .par_iter()
-            .map(|page| render::fingerprint(page, &archive, &config, site))
+        let archive = archive::arrange(letters, config, self.mode);
+        let plan = render::plan(&archive, config);
+        let site = site_digest(self.config_digest, ready.theme.digest, self.mode);
+        let fingerprints = render::fingerprints(&plan, &archive, config, site);
+        let stale: Vec<u32> = (0..plan.len() as u32)
+            .filter(|&i| {
+                let i = i as usize;
+                self.pages.fingerprint(&plan[i].path) != Some(fingerprints.values[i])
+            })
             .collect();
-        let stale: Vec<(&Page, u64)> = plan
-            .iter()
-            .zip(fingerprints)
-            .filter(|(page, fp)| self.pages.get(&page.path).is_none_or(|(old, _)| old != fp))
+        let arranged = Arranged {
+            archive,
+            plan,
+            fingerprints: fingerprints.values,
+            dependents: fingerprints.dependents,
+        };
+        self.finish(ready, arranged, stale, false, reparsed)
+    }
+
+    /// Renders the stale pages (positions in the plan) and keeps the result as the last good
+    /// build. `same_plan`: the plan is the last good build's, so no page is gone or new.
+    fn finish(
+        &mut self,
+        ready: &Ready,
+        arranged: Arranged,
+        stale: Vec<u32>,
+        same_plan: bool,
+        reparsed: usize,
+    ) -> Result<Rebuild, Vec<Diagnostic>> {
+        let (config, theme) = (&*ready.config, &*ready.theme);
+        let (archive, plan) = (&arranged.archive, &arranged.plan);
+        let stale: Vec<(&Page, u64)> = stale
+            .into_iter()
+            .map(|i| (&plan[i as usize], arranged.fingerprints[i as usize]))
             .collect();
         let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
             .par_iter()
             .map(|(page, fp)| {
-                render::render(page, &archive, &config, &theme)
+                render::render(page, archive, config, theme)
                     .map(|html| (page.path.clone(), *fp, Arc::from(html)))
                     .map_err(|e| theme.error(&e))
             })
             .collect();
+        let mut problems: Vec<Diagnostic> = Vec::new();
         let mut fresh = Vec::with_capacity(rendered.len());
         for result in rendered {
             match result {
@@ -157,33 +402,56 @@ impl Session {
             return Err(problems);
         }
 
-        let mut next: BTreeMap<String, (u64, Arc<[u8]>)> = BTreeMap::new();
-        for page in &plan {
-            if let Some(kept) = self.pages.get(&page.path) {
-                next.insert(page.path.clone(), kept.clone());
-            }
-        }
+        let mut next: PageMap = (*self.pages.0).clone();
         let mut changed: Vec<String> = Vec::new();
-        for (path, fp, bytes) in fresh {
-            changed.push(path.clone());
-            next.insert(path, (fp, bytes));
-        }
-        for (path, bytes) in &theme.assets {
-            let fp = xxhash_rust::xxh3::xxh3_64(bytes);
-            if self.pages.get(path).is_none_or(|(old, _)| *old != fp) {
-                changed.push(path.clone());
+        let mut removed: Vec<String> = Vec::new();
+        if !same_plan {
+            // The pages planned may differ from the last build's: drop those gone, and check and
+            // put in the theme's files.
+            let planned: HashSet<&str> = plan
+                .iter()
+                .map(|p| p.path.as_str())
+                .chain(theme.assets.keys().map(String::as_str))
+                .collect();
+            removed = self
+                .pages
+                .0
+                .keys()
+                .filter(|p| !planned.contains(&***p))
+                .map(|p| p.to_string())
+                .collect();
+            for path in &removed {
+                next.remove(path.as_str());
             }
-            next.insert(path.clone(), (fp, Arc::from(bytes.as_slice())));
+            let pages: HashSet<&str> = plan.iter().map(|p| p.path.as_str()).collect();
+            for (path, bytes) in &theme.assets {
+                if pages.contains(path.as_str()) {
+                    // As `dafu build` says it.
+                    return Err(vec![
+                        Diagnostic::file(
+                            format!("themes/{}/static/{path}", config.theme),
+                            format!("this theme file would overwrite the generated page `{path}`"),
+                        )
+                        .with_hint("rename or remove the file from the theme's static folder"),
+                    ]);
+                }
+                let fp = xxhash_rust::xxh3::xxh3_64(bytes);
+                if self.pages.fingerprint(path) != Some(fp) {
+                    changed.push(path.clone());
+                    next.insert(Arc::from(path.as_str()), (fp, Arc::from(bytes.as_slice())));
+                }
+            }
         }
-        let removed: Vec<String> = self
-            .pages
-            .keys()
-            .filter(|p| !next.contains_key(*p))
-            .cloned()
-            .collect();
+        for (path, fp, bytes) in fresh {
+            next.insert(Arc::from(path.as_str()), (fp, bytes));
+            changed.push(path);
+        }
+        removed.sort();
         changed.sort();
         let total_pages = next.len();
-        self.pages = next;
+        self.pages = Output(Arc::new(next));
+        self.config = Some(ready.config.clone());
+        self.last = Some(arranged);
         Ok(Rebuild {
             changed,
             removed,
@@ -217,6 +485,15 @@ impl Session {
                     .then(|| (path.clone(), shown.clone(), stamp))
             })
             .collect();
+        Ok(self.read_letters(config, to_read))
+    }
+
+    /// Reads and parses these letter files into the cache; returns how many changed.
+    fn read_letters(
+        &mut self,
+        config: &SiteConfig,
+        to_read: Vec<(PathBuf, PathBuf, Option<Stamp>)>,
+    ) -> usize {
         let read: Vec<(PathBuf, CachedLetter)> = to_read
             .into_par_iter()
             .map(|(path, shown, stamp)| {
@@ -258,8 +535,26 @@ impl Session {
                 self.letters.insert(path, cached);
             }
         }
-        Ok(reparsed)
+        reparsed
     }
+}
+
+/// Whether two letters may share a 文号 or a URL: a quick look by key, before the full check that
+/// names them (which builds every URL and is too slow to run on each save of a large archive).
+fn may_share_doc_number_or_url(letters: &[Arc<Letter>]) -> bool {
+    let mut docs: HashSet<String> = HashSet::with_capacity(letters.len());
+    let mut urls: HashSet<(i32, &str)> = HashSet::with_capacity(letters.len());
+    for letter in letters {
+        if let Some(doc) = &letter.doc_number
+            && !docs.insert(load::normalise_doc_number(doc))
+        {
+            return true;
+        }
+        if !urls.insert((letter.year(), letter.slug.as_str())) {
+            return true;
+        }
+    }
+    false
 }
 
 fn site_digest(config: u64, theme: u64, mode: Mode) -> u64 {

@@ -209,3 +209,242 @@ fn statistics_follow_a_withheld_letter_that_changes() {
     );
     assert_same_as_fresh_build(&site, &session);
 }
+/// The preview server rebuilds from the paths its watcher names, without listing the folder again:
+/// whatever the paths, the result must be what a fresh build gives.
+#[test]
+fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    let root = session.root().to_path_buf();
+    let abs = |rel: &str| root.join(rel);
+
+    // An edit: that letter alone is read again.
+    let text = std::fs::read_to_string(abs("content/2023/jian-0007.md"))
+        .unwrap()
+        .replace("第0007号建议的答复函", "第0007号建议的答复函（再修订）");
+    site.write("content/2023/jian-0007.md", text);
+    let edit = session
+        .rebuild_content(&[abs("content/2023/jian-0007.md")])
+        .unwrap();
+    assert_eq!(edit.reparsed, 1);
+    assert_same_as_fresh_build(&site, &session);
+
+    // A letter added, with an editor's temporary file beside it that is gone by now, and a note.
+    site.write(
+        "content/2024/new.md",
+        "---\ntitle: 关于新增提案的答复函\ndate: 2024-02-02\ncommittee: 县政协\ntopics: [新主题]\n---\n某委员：\n\n新增正文。\n",
+    );
+    site.write("content/2024/notes.txt", "not a letter");
+    let added = session
+        .rebuild_content(&[
+            abs("content/2024/sedX1b2c3"),
+            abs("content/2024/new.md"),
+            abs("content/2024/notes.txt"),
+        ])
+        .unwrap();
+    assert_eq!(added.reparsed, 1);
+    assert_same_as_fresh_build(&site, &session);
+
+    // Renamed (both names reported), then deleted.
+    std::fs::rename(
+        abs("content/2022/ti-202.md"),
+        abs("content/2022/ti-202-renamed.md"),
+    )
+    .unwrap();
+    session
+        .rebuild_content(&[
+            abs("content/2022/ti-202.md"),
+            abs("content/2022/ti-202-renamed.md"),
+        ])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+    site.remove("content/2024/new.md");
+    session
+        .rebuild_content(&[abs("content/2024/new.md")])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+
+    // A folder renamed, with only the folder's names reported: the letters are listed again.
+    std::fs::rename(abs("content/2022"), abs("content/2022-old")).unwrap();
+    session
+        .rebuild_content(&[abs("content/2022"), abs("content/2022-old")])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+
+    // A letter moved into a drafts folder that is never listed.
+    std::fs::create_dir_all(abs("content/_drafts")).unwrap();
+    std::fs::rename(
+        abs("content/2023/jian-0007.md"),
+        abs("content/_drafts/jian-0007.md"),
+    )
+    .unwrap();
+    session
+        .rebuild_content(&[
+            abs("content/2023/jian-0007.md"),
+            abs("content/_drafts/jian-0007.md"),
+        ])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+
+    // A broken letter, then fixed: the error shows, then the pages come back.
+    site.write("content/2023/broken.md", "---\ntitle: 坏\n");
+    assert!(
+        session
+            .rebuild_content(&[abs("content/2023/broken.md")])
+            .is_err()
+    );
+    site.remove("content/2023/broken.md");
+    session
+        .rebuild_content(&[abs("content/2023/broken.md")])
+        .unwrap();
+    assert_same_as_fresh_build(&site, &session);
+}
+
+#[test]
+fn a_broken_template_is_not_forgotten_by_a_letter_only_rebuild() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    site.write("themes/default/templates/404.html", "{% if %}");
+    assert!(session.rebuild(&[]).is_err());
+    let letter = session.root().join("content/2023/jian-0007.md");
+    let text = std::fs::read_to_string(&letter).unwrap();
+    site.write(
+        "content/2023/jian-0007.md",
+        text.replace("答复函", "答复函。"),
+    );
+    let problems = session.rebuild_content(&[letter]).unwrap_err();
+    assert!(problems[0].to_string().contains("404.html"), "{problems:?}");
+}
+
+/// Letters edited in place (text, title, anything but date, topics, committee, file name, 文号,
+/// draft or disclosure) reuse the last arrangement; whatever is edited, the bytes are a fresh build's.
+#[test]
+fn letters_edited_in_place_give_the_same_bytes_as_a_fresh_build() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    let root = session.root().to_path_buf();
+    let edit = |session: &mut Session, rel: &str, from: &str, to: &str| {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        session.rebuild_content(&[path]).unwrap()
+    };
+    // Body, title, a 摘要公开 letter's summary, a draft (not published here), two letters at once.
+    let body = edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "感谢您的关心。",
+        "感谢您的关心与支持。",
+    );
+    assert!(
+        body.changed
+            .contains(&"2023/jian-0007/index.html".to_owned())
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/ti-101.md",
+        "title: ",
+        "title: 【修订】",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/summary-only.md",
+        "summary: ",
+        "summary: 修订：",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2022/draft.md",
+        "title: ",
+        "title: 草稿修订",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    // What moves a letter: its date, its topics, its committee, draft or not.
+    edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "date: 2023-03-10",
+        "date: 2021-01-01",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "topics: [科技金融]",
+        "topics: [科技金融, 新主题]",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/jian-0007.md",
+        "committee: 市人大",
+        "committee: 市政协",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    edit(
+        &mut session,
+        "content/2023/ti-101.md",
+        "---\n",
+        "---\ndraft: true\n",
+    );
+    assert_same_as_fresh_build(&site, &session);
+    // An edit after a failed one starts from the letters, not from the last arrangement.
+    let path = root.join("content/2023/jian-0007.md");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, "---\ntitle: 坏\n").unwrap();
+    assert!(
+        session
+            .rebuild_content(std::slice::from_ref(&path))
+            .is_err()
+    );
+    site.remove("content/2022/ti-202.md");
+    assert!(
+        session
+            .rebuild_content(&[root.join("content/2022/ti-202.md")])
+            .is_err()
+    );
+    std::fs::write(&path, good.replace("感谢您的关心与支持。", "感谢。")).unwrap();
+    session.rebuild_content(&[path]).unwrap();
+    assert_same_as_fresh_build(&site, &session);
+}
+
+/// In preview (drafts listed, 不予公开 letters on pages of their own), repeated in-place edits of the
+/// same letters give what a fresh preview session gives.
+#[test]
+fn repeated_edits_in_preview_give_what_a_fresh_session_gives() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Preview);
+    session.rebuild(&[]).unwrap();
+    let root = session.root().to_path_buf();
+    let files = [
+        "content/2023/jian-0007.md",
+        "content/2022/withheld.md",
+        "content/2022/draft.md",
+        "content/2023/summary-only.md",
+    ];
+    for round in 0..3 {
+        for rel in files {
+            let path = root.join(rel);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{text}\n第{round}轮修改。\n")).unwrap();
+            let rebuilt = session
+                .rebuild_content(std::slice::from_ref(&path))
+                .unwrap();
+            assert_eq!(rebuilt.reparsed, 1);
+            let mut fresh = Session::new(site.root(), Mode::Preview);
+            fresh.rebuild(&[]).unwrap();
+            assert_eq!(
+                session_output(&session),
+                session_output(&fresh),
+                "after round {round} of {rel}"
+            );
+        }
+    }
+}
