@@ -1146,6 +1146,40 @@ mod tests {
     }
 
     #[test]
+    fn publishing_in_place_is_undone_when_a_step_fails() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (out, cached) = (tmp.path().join("public"), tmp.path().join("cache"));
+        for dir in [&out, &cached] {
+            fs::create_dir_all(dir.join("c")).unwrap();
+            fs::write(dir.join("a.html"), "A").unwrap();
+            fs::write(dir.join("b.html"), "B").unwrap();
+            fs::write(dir.join("c/keep.html"), "K").unwrap();
+        }
+        let before = crate::changes::hash_tree(&out).unwrap();
+        let new = |bytes: &str| OutFile {
+            fingerprint: 0,
+            hash: changes::content_hash(bytes.as_bytes()),
+            sha256: None,
+            content: Content::New(bytes.as_bytes().to_vec()),
+        };
+        let files = BTreeMap::from([
+            ("a.html".to_owned(), new("A2")),
+            ("c".to_owned(), new("a file where a folder is")),
+        ]);
+        let changes = Changes {
+            base: Base::Cache,
+            files: vec![
+                (Change::Modified, "a.html".to_owned()),
+                (Change::Removed, "b.html".to_owned()),
+                (Change::Added, "c".to_owned()),
+            ],
+        };
+        assert!(publish_in_place(&out, &cached, &files, &changes).is_err());
+        assert_eq!(crate::changes::hash_tree(&out).unwrap(), before);
+        assert_eq!(crate::changes::hash_tree(&cached).unwrap(), before);
+    }
+
+    #[test]
     fn hashes_survive_splitting() {
         let h = changes::content_hash(b"page");
         assert_eq!(join_hash(split_hash(h)), h);
