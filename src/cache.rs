@@ -594,14 +594,25 @@ pub fn build(
     timings.lap("changes");
 
     let in_place = in_place_possible && changes.files.len() <= (files_out.len() / 4).max(64);
-    let published = if in_place {
-        match publish_in_place(&out, &cached_dir, &files_out, &changes) {
-            Ok(stamps) => stamps,
-            // Whatever stopped it was undone: publish the whole folder instead.
-            Err(_) => publish_whole(options, &out, &cached_dir, &files_out)?,
-        }
-    } else {
-        publish_whole(options, &out, &cached_dir, &files_out)?
+    // Files of the previous output that are gone, to delete from output/ (unknown without an index,
+    // or after an interrupted build may have left others: then output/ is searched).
+    let removed = || {
+        index.as_ref().map(|i| {
+            i.files
+                .keys()
+                .filter(|p| !files_out.contains_key(*p))
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        })
+    };
+    let in_place_result = in_place
+        .then(|| publish_in_place(&out, &cached_dir, &files_out, &changes).ok())
+        .flatten();
+    let in_place = in_place_result.is_some();
+    let published = match in_place_result {
+        Some(stamps) => stamps,
+        // Not possible, or whatever stopped it was undone: publish the whole folder instead.
+        None => publish_whole(options, &out, &cached_dir, &files_out, removed())?,
     };
     timings.lap(if in_place {
         "publish in place"
@@ -609,7 +620,12 @@ pub fn build(
         "publish whole"
     });
 
-    let folders = folder_stamps(&out, files_out.keys());
+    let known = match &index {
+        Some(i) if in_place => untouched_folders(&i.folders, &changes),
+        _ => HashMap::new(),
+    };
+    let folders = folder_stamps(&out, files_out.keys(), &known);
+    timings.lap("folder stamps");
     let new_index = Index {
         format: FORMAT,
         tool,
@@ -642,8 +658,10 @@ pub fn build(
             .collect(),
         folders,
     };
+    timings.lap("index in memory");
     let bytes = encode_index(&new_index)
         .map_err(|e| BuildError::Output(format!("cannot write the cache index: {e}")))?;
+    timings.lap("encode index");
     changes::write_atomically(&dir.join(INDEX_FILE), &bytes).map_err(BuildError::Output)?;
     timings.lap("write index");
     if let Some(path) = changes_file {
@@ -847,10 +865,12 @@ fn hydrate(
     Ok(count)
 }
 
-/// The folders holding `files` ("" for `out` itself), with their stamps.
+/// The folders holding `files` ("" for `out` itself), with their stamps. `known` holds stamps still
+/// right (folders nothing was added to or removed from), which are not looked up again.
 fn folder_stamps<'a>(
     out: &Path,
     files: impl Iterator<Item = &'a String>,
+    known: &HashMap<&str, FileStamp>,
 ) -> Vec<(String, FileStamp)> {
     let mut folders: BTreeSet<&str> = BTreeSet::from([""]);
     for file in files {
@@ -864,7 +884,35 @@ fn folder_stamps<'a>(
     }
     folders
         .into_par_iter()
-        .map(|f| (f.to_owned(), folder_stamp(&out.join(f)).unwrap_or_default()))
+        .map(|f| {
+            let stamp = known
+                .get(f)
+                .copied()
+                .or_else(|| folder_stamp(&out.join(f)))
+                .unwrap_or_default();
+            (f.to_owned(), stamp)
+        })
+        .collect()
+}
+
+/// The folders whose stamps publishing in place left as they were: all but the ancestors of the
+/// files it added, replaced or removed.
+fn untouched_folders<'a>(
+    previous: &'a [(String, FileStamp)],
+    changes: &Changes,
+) -> HashMap<&'a str, FileStamp> {
+    let mut touched: BTreeSet<&str> = BTreeSet::from([""]);
+    for (_, path) in &changes.files {
+        let mut rest = path.as_str();
+        while let Some(cut) = rest.rfind('/') {
+            rest = &rest[..cut];
+            touched.insert(rest);
+        }
+    }
+    previous
+        .iter()
+        .filter(|(f, _)| !touched.contains(f.as_str()))
+        .map(|(f, stamp)| (f.as_str(), *stamp))
         .collect()
 }
 
@@ -916,57 +964,95 @@ type PublishedStamps = (FileStamp, FileStamp);
 type Published = HashMap<String, PublishedStamps>;
 
 /// Publishes through a staging folder swapped in whole: new files written, unchanged ones linked
-/// from `cached` (copied across file systems). Then brings `cached` in line with what was published.
+/// from `cached` (copied across file systems). Then brings `cached` in line with what was published;
+/// `removed` names the files of the previous output that are gone (`None`: not known, look).
 fn publish_whole(
     options: &BuildOptions,
     out: &Path,
     cached: &Path,
     files: &BTreeMap<String, OutFile>,
+    removed: Option<Vec<&str>>,
 ) -> Result<Published, BuildError> {
     let staging =
         output::Staging::create(&options.out, &options.root).map_err(BuildError::Output)?;
     let staged = staging.path().to_path_buf();
-    files
-        .par_iter()
-        .try_for_each(|(path, file)| -> Result<(), BuildError> {
-            match &file.content {
-                Content::New(bytes) => staging.write(path, bytes),
-                Content::Kept(..) => {
-                    let to = staged.join(path);
-                    if let Some(parent) = to.parent() {
-                        fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
-                    }
-                    link_or_copy(&cached.join(path), &to)
-                }
+    // Folders first, parents before children, once each.
+    let mut folders: BTreeSet<&str> = BTreeSet::new();
+    for path in files.keys() {
+        let mut rest = path.as_str();
+        while let Some(cut) = rest.rfind('/') {
+            rest = &rest[..cut];
+            if !folders.insert(rest) {
+                break;
             }
-            .map_err(|e| io_error("write", &staged.join(path), e))
-        })?;
+        }
+    }
+    for folder in &folders {
+        let dir = staged.join(folder);
+        fs::create_dir(&dir).map_err(|e| io_error("create", &dir, e))?;
+    }
+    let entries: Vec<(&String, &OutFile)> = files.iter().collect();
+    // Whether each kept file could be linked (sharing the cached copy's inode and stamp).
+    let linked: Vec<Result<bool, BuildError>> = entries
+        .par_iter()
+        .map(|&(path, file)| {
+            let to = staged.join(path);
+            let result = match &file.content {
+                Content::New(bytes) => fs::write(&to, bytes).map(|()| false),
+                Content::Kept(..) => match fs::hard_link(cached.join(path), &to) {
+                    Ok(()) => Ok(true),
+                    Err(_) => fs::copy(cached.join(path), &to).map(|_| false),
+                },
+            };
+            result.map_err(|e| io_error("write", &to, e))
+        })
+        .collect();
+    let linked: Vec<bool> = linked.into_iter().collect::<Result<_, _>>()?;
     staging.publish().map_err(BuildError::Output)?;
 
     // output/ follows: new files linked in from the published folder, stale ones removed.
-    let stamps: Vec<Result<(String, PublishedStamps), BuildError>> = files
+    let stamps: Vec<Result<(String, PublishedStamps), BuildError>> = entries
         .par_iter()
-        .map(|(path, file)| {
+        .zip(linked)
+        .map(|(&(path, file), linked)| {
             let published = out.join(path);
             let copy = cached.join(path);
-            if let Content::New(_) = file.content {
-                if let Some(parent) = copy.parent() {
-                    fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
-                }
-                let temp = with_suffix(&copy, NEW);
-                let _ = fs::remove_file(&temp);
-                link_or_copy(&published, &temp)
-                    .and_then(|()| fs::rename(&temp, &copy))
-                    .map_err(|e| io_error("write", &copy, e))?;
-            }
             let missing = || BuildError::Output(format!("`{}` vanished", published.display()));
-            let p = file_stamp(&published).ok_or_else(missing)?;
-            let c = file_stamp(&copy).ok_or_else(missing)?;
-            Ok((path.clone(), (c, p)))
+            match &file.content {
+                &Content::Kept(cached_stamp, _) if linked => {
+                    Ok((path.clone(), (cached_stamp, cached_stamp)))
+                }
+                &Content::Kept(cached_stamp, _) => {
+                    let p = file_stamp(&published).ok_or_else(missing)?;
+                    Ok((path.clone(), (cached_stamp, p)))
+                }
+                Content::New(_) => {
+                    if let Some(parent) = copy.parent() {
+                        fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+                    }
+                    let temp = with_suffix(&copy, NEW);
+                    let _ = fs::remove_file(&temp);
+                    link_or_copy(&published, &temp)
+                        .and_then(|()| fs::rename(&temp, &copy))
+                        .map_err(|e| io_error("write", &copy, e))?;
+                    let p = file_stamp(&published).ok_or_else(missing)?;
+                    let c = file_stamp(&copy).ok_or_else(missing)?;
+                    Ok((path.clone(), (c, p)))
+                }
+            }
         })
         .collect();
     let stamps: Published = stamps.into_iter().collect::<Result<_, _>>()?;
-    remove_strays(cached, files);
+    match removed {
+        Some(removed) => {
+            for path in removed {
+                let copy = cached.join(path);
+                let _ = fs::remove_file(&copy);
+                prune_empty_parents(cached, &copy);
+            }
+        }
+        None => remove_strays(cached, files),
+    }
     Ok(stamps)
 }
 
@@ -1138,7 +1224,7 @@ mod tests {
     fn folders_of_files_include_every_ancestor_once() {
         let tmp = tempfile::tempdir().unwrap();
         let files = ["index.html", "a/b/index.html", "a/c/index.html", "d/x.xml"].map(String::from);
-        let folders: Vec<String> = folder_stamps(tmp.path(), files.iter())
+        let folders: Vec<String> = folder_stamps(tmp.path(), files.iter(), &HashMap::new())
             .into_iter()
             .map(|(f, _)| f)
             .collect();
