@@ -54,7 +54,6 @@ const OLD: &str = ".dafu-old";
 const RACY_NS: i64 = 2_000_000_000;
 
 /// The index, generic over how letters are held: owned when read, borrowed when written.
-#[derive(Serialize, Deserialize)]
 struct Index<L> {
     format: u32,
     /// Hash of the dafu executable that wrote it, and that file's stamp (to skip hashing it again).
@@ -72,6 +71,15 @@ struct Index<L> {
     /// Every folder of the published output ("" for the output folder itself): a file added to or
     /// removed from a folder changes its stat.
     folders: Vec<(String, FileStamp)>,
+    /// The encoded chunks of letters as read, to write again unchanged where their letters are.
+    chunks: Vec<Chunk>,
+}
+
+/// A stored chunk of letter records, and what identifies its records (digest and stamp: the digest
+/// covers the path and text, and records are dropped when the config changes).
+struct Chunk {
+    keys: Vec<(u64, Option<SourceStamp>)>,
+    bytes: Vec<u8>,
 }
 
 /// How the index is stored: letters in chunks and the file list apart, each postcard-encoded on its
@@ -657,9 +665,15 @@ pub fn build(
             })
             .collect(),
         folders,
+        chunks: Vec::new(),
     };
     timings.lap("index in memory");
-    let bytes = encode_index(&new_index)
+    // Records parsed with another config are not the same records, whatever their keys.
+    let previous_chunks = index
+        .filter(|i| i.config == config_digest)
+        .map(|i| i.chunks)
+        .unwrap_or_default();
+    let bytes = encode_index(&new_index, &previous_chunks)
         .map_err(|e| BuildError::Output(format!("cannot write the cache index: {e}")))?;
     timings.lap("encode index");
     changes::write_atomically(&dir.join(INDEX_FILE), &bytes).map_err(BuildError::Output)?;
@@ -696,27 +710,57 @@ fn read_index(dir: &Path) -> Option<Index<Box<Letter>>> {
                 .collect::<Option<Vec<_>>>()
         },
     );
+    let letters = letters?;
+    let chunks = letters
+        .iter()
+        .zip(&stored.letters)
+        .map(|(records, bytes)| Chunk {
+            keys: records.iter().map(|r| (r.digest, r.stamp)).collect(),
+            bytes: bytes.0.to_vec(),
+        })
+        .collect();
     Some(Index {
+        chunks,
         format: stored.format,
         tool: stored.tool,
         tool_stamp: stored.tool_stamp,
         config: stored.config,
         written: stored.written,
         published_to: stored.published_to,
-        letters: letters?.into_iter().flatten().collect(),
+        letters: letters.into_iter().flatten().collect(),
         files: files?,
         folders: stored.folders,
     })
 }
 
-fn encode_index<L: Serialize + Sync>(index: &Index<L>) -> postcard::Result<Vec<u8>> {
+/// Encodes the index; `previous` chunks are written again as they were where their letters are the
+/// same (usually all but the one holding the edited letter).
+fn encode_index<L: Serialize + Sync>(
+    index: &Index<L>,
+    previous: &[Chunk],
+) -> postcard::Result<Vec<u8>> {
     let (files, letters) = rayon::join(
         || postcard::to_stdvec(&index.files),
         || {
             index
                 .letters
                 .par_chunks(CHUNK)
-                .map(postcard::to_stdvec)
+                .enumerate()
+                .map(|(k, records)| {
+                    let same = previous.get(k).is_some_and(|old| {
+                        old.keys.len() == records.len()
+                            && old
+                                .keys
+                                .iter()
+                                .zip(records)
+                                .all(|(key, r)| *key == (r.digest, r.stamp))
+                    });
+                    if same {
+                        Ok(previous[k].bytes.clone())
+                    } else {
+                        postcard::to_stdvec(records)
+                    }
+                })
                 .collect::<postcard::Result<Vec<_>>>()
         },
     );

@@ -208,12 +208,19 @@ mod json_text {
 
     type Map = serde_json::Map<String, serde_json::Value>;
 
+    /// Most letters have no `extra`: an empty map is an empty string, read without parsing.
     pub fn serialize<S: Serializer>(map: &Map, s: S) -> Result<S::Ok, S::Error> {
+        if map.is_empty() {
+            return s.serialize_str("");
+        }
         s.serialize_str(&serde_json::to_string(map).map_err(serde::ser::Error::custom)?)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
-        let text = String::deserialize(d)?;
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(Map::new());
+        }
         serde_json::from_str(&text).map_err(serde::de::Error::custom)
     }
 }

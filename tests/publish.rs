@@ -202,8 +202,32 @@ fn cached_builds_after_edits_adds_deletes_and_renames_equal_clean_builds() {
     );
     assert_same_as_clean_build(&site);
 
-    // Site config and template changes re-render what they touch.
+    // Site config and template changes re-render what they touch; a config that changes what
+    // letters are parsed into (the default issuer) has every letter parsed again.
     edit(&site, "site.yaml", "paginate_by: 2", "paginate_by: 1");
+    cached_build(&site);
+    assert_same_as_clean_build(&site);
+    edit(
+        &site,
+        "site.yaml",
+        "issuer: 测试市科学技术局",
+        "issuer: 测试市科技局",
+    );
+    let run = cached_build(&site);
+    assert_eq!(
+        work_done(&run).1,
+        7,
+        "every letter parsed again: {}",
+        run.stdout()
+    );
+    assert_same_as_clean_build(&site);
+    // And back: the cache kept nothing of the letters as parsed with the other issuer.
+    edit(
+        &site,
+        "site.yaml",
+        "issuer: 测试市科技局",
+        "issuer: 测试市科学技术局",
+    );
     cached_build(&site);
     assert_same_as_clean_build(&site);
     site.write(
