@@ -295,8 +295,11 @@ impl Timings {
 
     fn lap(&mut self, phase: &str) {
         if self.on {
+            use std::io::Write;
             let now = std::time::Instant::now();
-            eprintln!(
+            // Never fail the build over a closed stderr.
+            let _ = writeln!(
+                std::io::stderr(),
                 "  {phase:<28} {:>7.1} ms",
                 (now - self.last).as_secs_f64() * 1000.0
             );
