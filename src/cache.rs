@@ -543,9 +543,30 @@ pub fn build(
     let manifest_kept = kept(manifest::MANIFEST_FILE, manifest_fp);
     let manifest_bytes = match &manifest_kept {
         Some(_) => None,
-        None => Some(manifest::render(&archive, &config, &|path| {
-            files_out.get(path).and_then(|f| f.sha256.as_ref()).map(hex)
-        })),
+        None => {
+            // The previous manifest's line of a letter is still right if the letter was taken from
+            // the cache (so the same config and text) and its page has the same bytes.
+            let previous = old_files
+                .and_then(|f| f.get(manifest::MANIFEST_FILE))
+                .filter(|e| file_stamp(&cached_dir.join(manifest::MANIFEST_FILE)) == Some(e.cached))
+                .and_then(|_| fs::read(cached_dir.join(manifest::MANIFEST_FILE)).ok())
+                .unwrap_or_default();
+            let lines = manifest::lines(&previous);
+            let sources: HashMap<String, &Path> = archive
+                .letters
+                .iter()
+                .map(|l| (format!("{}index.html", l.url_path()), l.source.as_path()))
+                .collect();
+            let reuse = |path: &str| -> Option<Vec<u8>> {
+                let line = lines.get(path)?;
+                let source = sources.get(path)?;
+                let old = old_files?.get(path)?.sha256?;
+                let new = files_out.get(path)?.sha256?;
+                (old == new && !whole.contains(*source)).then(|| line.to_vec())
+            };
+            let sha256 = |path: &str| files_out.get(path).and_then(|f| f.sha256.as_ref()).map(hex);
+            Some(manifest::render_reusing(&archive, &config, &sha256, &reuse))
+        }
     };
     let extra = std::iter::once((
         manifest::MANIFEST_FILE,

@@ -80,11 +80,25 @@ pub fn render(
     config: &SiteConfig,
     sha256: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Vec<u8> {
+    render_reusing(archive, config, sha256, &|_| None)
+}
+
+/// `render`, taking the line of a letter from `reuse` (by page path) where the caller knows it is
+/// unchanged: the build cache passes the lines of the previous manifest.
+pub fn render_reusing(
+    archive: &Archive,
+    config: &SiteConfig,
+    sha256: &(dyn Fn(&str) -> Option<String> + Sync),
+    reuse: &(dyn Fn(&str) -> Option<Vec<u8>> + Sync),
+) -> Vec<u8> {
     use rayon::prelude::*;
     let mut entries: Vec<(String, Vec<u8>)> = listed_letters(archive)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(path, l)| {
+            if let Some(line) = reuse(&path) {
+                return (path, line);
+            }
             let entry = Entry {
                 url: format!("{}{}", config.base_url, l.url_path()),
                 sha256: sha256(&path).unwrap_or_default(),
@@ -98,7 +112,8 @@ pub fn render(
                 number: l.number.as_deref(),
                 disclosure: l.disclosure.label(),
             };
-            (path, serde_json::to_vec(&entry).unwrap_or_default())
+            let line = escape_markup(serde_json::to_vec(&entry).unwrap_or_default());
+            (path, line)
         })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -108,10 +123,11 @@ pub fn render(
         title: &config.title,
         base_url: &config.base_url,
     };
-    let head = serde_json::to_string_pretty(&head).unwrap_or_default();
+    let head = escape_markup(serde_json::to_vec_pretty(&head).unwrap_or_default());
     let mut out = Vec::with_capacity(entries.iter().map(|e| e.1.len() + 6).sum::<usize>() + 256);
     // `{ …head fields…,` then `"letters": [` and the entries, one a line.
-    out.extend_from_slice(head.trim_end_matches(['}', '\n']).as_bytes());
+    let head_end = head.iter().rposition(|&b| b == b'}').unwrap_or(head.len());
+    out.extend_from_slice(head[..head_end].trim_ascii_end());
     out.extend_from_slice(b",\n  \"letters\": [");
     for (i, (_, entry)) in entries.iter().enumerate() {
         out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
@@ -122,7 +138,28 @@ pub fn render(
     } else {
         b"\n  ]\n}\n"
     });
-    escape_markup(out)
+    out
+}
+
+/// The letter lines of a manifest this module wrote, by page path.
+pub fn lines(manifest: &[u8]) -> std::collections::HashMap<&str, &[u8]> {
+    let mut found = std::collections::HashMap::new();
+    for line in manifest.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        let line = line.strip_suffix(b",").unwrap_or(line);
+        if !line.starts_with(b"{\"url\":") {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if let Some(rest) = text.split_once("\"path\":\"").map(|(_, r)| r)
+            && let Some((path, _)) = rest.split_once('"')
+        {
+            found.insert(path, line);
+        }
+    }
+    found
 }
 
 /// `<`, `>` and `&` as JSON escapes, so that no browser could ever read markup in the manifest, whatever
@@ -182,6 +219,14 @@ mod tests {
         assert_eq!(letters[1]["sha256"], "hash-of-2023/b/index.html");
         assert_eq!(text.lines().filter(|l| l.contains("\"sha256\"")).count(), 2);
         assert!(text.ends_with("  ]\n}\n"));
+        // Lines can be taken back from a manifest and give the same bytes.
+        let old = text.as_bytes();
+        let lines = lines(old);
+        assert_eq!(lines.len(), 2);
+        let again = render_reusing(&archive, &config, &|_| None, &|p| {
+            lines.get(p).map(|l| l.to_vec())
+        });
+        assert_eq!(again, old);
         assert_eq!(
             escape_markup(br#"{"t":"<b>&"}"#.to_vec()),
             br#"{"t":"\u003cb\u003e\u0026"}"#
