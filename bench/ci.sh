@@ -6,7 +6,7 @@
 #
 #   COUNT=10000        letters in the corpus
 #   SEED=1             generator seed
-#   RUNS=5             runs per case; the median wall time is reported
+#   RUNS=5             rounds (every case once a round); the median wall time is reported
 #   WORK=/tmp/dafu-ci-bench   corpora, caches, logs and results.md
 #   OUT=$WORK/out      where builds write and the cache lives (OUT=/dev/shm/... takes the disk out)
 #   GEN=<repo>/../shared/bench/gen_corpus.py   the corpus generator
@@ -104,21 +104,18 @@ edit_letter() {
 RUNS_TSV="$WORK/runs.tsv"
 printf 'case\trun\twall_s\tuser_s\tsys_s\tpeak_rss_kb\n' >"$RUNS_TSV"
 
-# measure CASE SETUP -- COMMAND...: SETUP (a shell function) runs before each run, untimed.
-measure() {
-    local case="$1" setup="$2"; shift 3
-    local i tv
-    for ((i = 1; i <= RUNS; i++)); do
-        "$setup"
-        sync
-        tv="$WORK/logs/$case-$i.time"
-        if ! /usr/bin/time -f '%e %U %S %M' -o "$tv" "$@" >"$WORK/logs/$case-$i.log" 2>&1; then
-            echo "$case failed; see $WORK/logs/$case-$i.log" >&2; tail -5 "$WORK/logs/$case-$i.log" >&2; exit 1
-        fi
-        read -r wall user sys rss <"$tv"
-        printf '%s\t%d\t%s\t%s\t%s\t%s\n' "$case" "$i" "$wall" "$user" "$sys" "$rss" >>"$RUNS_TSV"
-        printf '   %-28s run %d/%d: %6.2f s wall (%s user, %s sys)\n' "$case" "$i" "$RUNS" "$wall" "$user" "$sys" >&2
-    done
+# run_case CASE ROUND SETUP -- COMMAND...: SETUP (a shell function) runs first, untimed.
+run_case() {
+    local case="$1" round="$2" setup="$3"; shift 4
+    local tv="$WORK/logs/$case-$round.time"
+    "$setup"
+    sync
+    if ! /usr/bin/time -f '%e %U %S %M' -o "$tv" "$@" >"$WORK/logs/$case-$round.log" 2>&1; then
+        echo "$case failed; see $WORK/logs/$case-$round.log" >&2; tail -5 "$WORK/logs/$case-$round.log" >&2; exit 1
+    fi
+    read -r wall user sys rss <"$tv"
+    printf '%s\t%d\t%s\t%s\t%s\t%s\n' "$case" "$round" "$wall" "$user" "$sys" "$rss" >>"$RUNS_TSV"
+    printf '   %-28s run %d/%d: %6.2f s wall (%s user, %s sys)\n' "$case" "$round" "$RUNS" "$wall" "$user" "$sys" >&2
 }
 
 median() {  # median CASE -> "wall user sys"
@@ -143,43 +140,49 @@ fresh_checkout() {
     cp -r "$SITE" "$SITE.fresh" && rm -rf "$SITE" && mv "$SITE.fresh" "$SITE"
 }
 
-say "dafu: $COUNT letters, $RUNS runs per case, output and cache in $OUT"
-measure clean wipe_output -- "$DAFU" build --root "$SITE" --out "$OUT/clean"
-rm -rf "$OUT/clean"
-measure cold-cache wipe_all -- "$DAFU" build --root "$SITE" --out "$PUB" --cache "$CACHE"
-measure warm-nothing-changed nothing -- "$DAFU" build --root "$SITE" --out "$PUB" --cache "$CACHE"
-measure warm-one-letter edit_only -- "$DAFU" build --root "$SITE" --out "$PUB" --cache "$CACHE" --changes "$OUT/changes.txt"
-measure warm-one-letter-no-public edit_and_wipe_output -- "$DAFU" build --root "$SITE" --out "$PUB" --cache "$CACHE" --changes "$OUT/changes.txt"
-measure warm-one-letter-ci fresh_checkout -- "$DAFU" build --root "$SITE" --out "$PUB" --cache "$CACHE" --changes "$OUT/changes.txt"
-# The last warm build's output must equal a clean build's.
+say "$COUNT letters, $RUNS rounds, output and cache in $OUT"
+# Round by round, every case once a round: other load on the machine then weighs on all cases alike.
+# Each round starts from a clean build; cold-cache empties the cache and fills it again.
+build=("$DAFU" build --root "$SITE" --out "$PUB" --cache "$CACHE" --changes "$OUT/changes.txt")
+wipe_hugo() { rm -rf "$OUT/hugo"; }
+for ((round = 1; round <= RUNS; round++)); do
+    run_case clean "$round" wipe_output -- "$DAFU" build --root "$SITE" --out "$OUT/clean"
+    rm -rf "$OUT/clean"
+    run_case cold-cache "$round" wipe_all -- "${build[@]}"
+    run_case warm-nothing-changed "$round" nothing -- "${build[@]}"
+    run_case warm-one-letter "$round" edit_only -- "${build[@]}"
+    run_case warm-one-letter-no-public "$round" edit_and_wipe_output -- "${build[@]}"
+    run_case warm-one-letter-ci "$round" fresh_checkout -- "${build[@]}"
+    if [[ -n "$HUGO_BIN" ]]; then
+        run_case hugo-full "$round" wipe_hugo -- "$HUGO_BIN" --source "$HUGO_SITE" \
+            --destination "$OUT/hugo" --cacheDir "$WORK/hugo-cache" --noBuildLock
+        rm -rf "$OUT/hugo"
+    fi
+done
+# The last cached build's output must equal a clean build's.
 "$DAFU" build --root "$SITE" --out "$OUT/clean" >/dev/null
 diff -r "$PUB" "$OUT/clean" >/dev/null || { echo "cached output differs from a clean build" >&2; exit 1; }
 rm -rf "$OUT/clean"
 CHANGED="$(grep -vc '^#' "$OUT/changes.txt" || true)"
-if [[ -n "$HUGO_BIN" ]]; then
-    say "hugo: $("$HUGO_BIN" version | awk '{print $2}')"
-    wipe_hugo() { rm -rf "$OUT/hugo"; }
-    measure hugo-full wipe_hugo -- "$HUGO_BIN" --source "$HUGO_SITE" --destination "$OUT/hugo" \
-        --cacheDir "$WORK/hugo-cache" --noBuildLock
-    rm -rf "$OUT/hugo"
-fi
 
 report() {
-    local clean w u s
-    read -r clean _ _ < <(median clean)
+    local clean clean_cpu w u s
+    read -r clean u s < <(median clean)
+    clean_cpu="$(awk "BEGIN{print $u + $s}")"
     echo "# dafu incremental publishing benchmark"
     echo
-    echo "$(date -u +%Y-%m-%dT%H:%MZ) · $(nproc) cores · $COUNT letters, seed $SEED · $RUNS runs per case, median ·" \
+    echo "$(date -u +%Y-%m-%dT%H:%MZ) · $(nproc) cores · $COUNT letters, seed $SEED · $RUNS rounds, median ·" \
          "output and cache on $(df --output=fstype "$OUT" | tail -1) ($OUT) · dafu $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo
-    echo "| case | median wall s | user s | sys s | × clean build |"
-    echo "| --- | ---: | ---: | ---: | ---: |"
+    echo "| case | median wall s | user s | sys s | wall × clean | CPU × clean |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
     for c in clean cold-cache warm-nothing-changed warm-one-letter warm-one-letter-no-public warm-one-letter-ci hugo-full; do
         grep -q "^$c	" "$RUNS_TSV" || continue
         read -r w u s < <(median "$c")
-        echo "| $c | $w | $u | $s | $(awk "BEGIN{printf \"%.3f\", $w/$clean}") |"
+        echo "| $c | $w | $u | $s | $(awk "BEGIN{printf \"%.3f\", $w/$clean}") | $(awk "BEGIN{printf \"%.3f\", ($u+$s)/$clean_cpu}") |"
     done
     echo
-    echo "One changed letter changed $CHANGED output files (from changes.txt). Per-run figures: runs.tsv."
+    echo "One changed letter changed $CHANGED output files (from changes.txt). CPU = user + system time"
+    echo "of the median-wall run. Per-run figures: runs.tsv; load average when done: $(cut -d' ' -f1-3 /proc/loadavg)."
 }
 report | tee "$WORK/results.md"
