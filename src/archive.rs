@@ -233,8 +233,9 @@ fn named_terms(
     terms
 }
 
-/// A 摘要公开 letter is published as its summary: the body never leaves this function.
-fn redact(mut letter: Arc<Letter>) -> Arc<Letter> {
+/// A 摘要公开 letter is published as its summary: the body never leaves this function (the build
+/// cache calls it too, on letters it parses late).
+pub fn redact(mut letter: Arc<Letter>) -> Arc<Letter> {
     if letter.disclosure == Disclosure::SummaryOnly {
         let letter = Arc::make_mut(&mut letter);
         letter.body_html = String::new();

@@ -1,4 +1,6 @@
-//! Problems found in a site's files, reported to an editor as `path:line:col: message` plus a hint.
+//! Problems found in a site's files, reported to an editor as `path:line:col: severity: message` plus
+//! a hint. `dafu build` reports only errors; `dafu check` adds warnings and names the rule behind each
+//! finding, for machine-readable reports (see `report`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,35 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do, in a sentence.
     pub hint: Option<String>,
+    /// Errors stop a build (and fail `dafu check`); warnings are for an editor's attention.
+    pub severity: Severity,
+    /// The check that found it, a stable kebab-case name (`private-phone`), for reports and
+    /// suppression in CI; `None` for the build's own validation of letters, config and templates.
+    pub rule: Option<&'static str>,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`, as printed and as written in JSON reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Diagnostic {
@@ -30,6 +61,8 @@ impl Diagnostic {
             column,
             message: message.into(),
             hint: None,
+            severity: Severity::Error,
+            rule: None,
         }
     }
 
@@ -41,6 +74,22 @@ impl Diagnostic {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Marks the finding as a warning: reported, but it fails nothing unless warnings are denied.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// Names the check that found it (`private-phone`, `broken-link` …).
+    pub fn with_rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 
     /// Where the problem is, as editors and terminals understand it (`path:line:col`).
@@ -56,7 +105,13 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: error: {}", self.location(), self.message)?;
+        write!(
+            f,
+            "{}: {}: {}",
+            self.location(),
+            self.severity,
+            self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  help: {hint}")?;
         }
@@ -100,6 +155,16 @@ mod tests {
             d.to_string(),
             "content/a.md:3:7: error: bad date\n  help: write YYYY-MM-DD"
         );
+    }
+
+    #[test]
+    fn warnings_say_so() {
+        let d = Diagnostic::new("content/a.md", 3, 7, "mixed punctuation").warning();
+        assert_eq!(
+            d.to_string(),
+            "content/a.md:3:7: warning: mixed punctuation"
+        );
+        assert!(!d.is_error());
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
@@ -22,7 +22,7 @@ use crate::frontmatter::{self, Contact, FrontMatter, Problem, Split};
 use crate::markdown::{self, MarkdownOptions};
 use crate::slug;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Kind {
     #[serde(rename = "提案")]
     Proposal,
@@ -59,7 +59,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
     #[serde(rename = "主办")]
     Lead,
@@ -88,7 +88,7 @@ impl Role {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Disclosure {
     #[serde(rename = "全文公开")]
     Full,
@@ -119,7 +119,11 @@ impl Disclosure {
 }
 
 /// A reply letter, checked: every field typed, defaults applied, body rendered.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialisable for the build cache (see `cache`), which keeps what is needed to arrange the archive
+/// between runs: the body is left out (it is rendered again from the file when a page shows it), and
+/// `extra` is kept as JSON text, so that compact binary formats can hold it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Letter {
     /// The file it came from, relative to the site root.
     pub source: PathBuf,
@@ -146,8 +150,11 @@ pub struct Letter {
     pub cc: Vec<String>,
     pub slug: String,
     pub draft: bool,
+    #[serde(with = "json_text")]
     pub extra: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip)]
     pub body_html: String,
+    #[serde(skip)]
     pub body_text: String,
     /// A hash of the file's path and text: with the site config, all a letter is derived from, so
     /// incremental rebuilds can tell a changed letter from an unchanged one.
@@ -192,6 +199,29 @@ impl Letter {
         .check(front, config)?;
         letter.digest = digest(source, text);
         Ok(letter)
+    }
+}
+
+/// `extra` as JSON text in the cache's serialised letters.
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    type Map = serde_json::Map<String, serde_json::Value>;
+
+    /// Most letters have no `extra`: an empty map is an empty string, read without parsing.
+    pub fn serialize<S: Serializer>(map: &Map, s: S) -> Result<S::Ok, S::Error> {
+        if map.is_empty() {
+            return s.serialize_str("");
+        }
+        s.serialize_str(&serde_json::to_string(map).map_err(serde::ser::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(Map::new());
+        }
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,15 +1,18 @@
 //! The `dafu` command. Every error is printed here, once; exit status 0 on success, 1 when the site's
-//! files have problems, 2 for usage or input/output errors.
+//! files have problems (for `check`: errors, or warnings with `--deny-warnings`), 2 for usage or
+//! input/output errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use dafu::diagnostic::display_path;
 use dafu::import::{ImportError, ImportOptions, ImportReport, Outcome};
-use dafu::{BuildError, BuildOptions};
+use dafu::report::{self, Format};
+use dafu::site_check::{self, CheckOptions};
+use dafu::{BuildError, BuildOptions, PublishOptions};
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +38,14 @@ enum Command {
         /// Include drafts, marked as such (never for the public site).
         #[arg(long)]
         drafts: bool,
+        /// Keep a build cache in DIR (save and restore it between CI runs): the next build parses
+        /// only changed letters and renders only the pages they affect, with the same output.
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+        /// Write the output files added, changed and removed since the previous output to FILE,
+        /// one per line (`A path`, `M path`, `D path`), for a deploy step to upload only those.
+        #[arg(long, value_name = "FILE")]
+        changes: Option<PathBuf>,
     },
     /// Turn existing replies (.txt, .md, .docx) into letter files in content/.
     Import {
@@ -73,6 +84,41 @@ enum Command {
         #[arg(long)]
         poll: bool,
     },
+    /// Check everything `build` checks, plus what must not be published (private phone and ID
+    /// numbers, links that lead nowhere, unrendered `**`, mixed punctuation), writing nothing.
+    Check {
+        /// The site folder, holding site.yaml and content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Check the site as `build --drafts` makes it.
+        #[arg(long)]
+        drafts: bool,
+        /// How to report: plain text, JSON, GitHub Actions annotations, GitLab Code Quality.
+        #[arg(long, value_enum, default_value_t = FormatArg::Plain)]
+        format: FormatArg,
+        /// Fail (exit status 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Plain,
+    Json,
+    Github,
+    Gitlab,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Plain => Format::Plain,
+            FormatArg::Json => Format::Json,
+            FormatArg::Github => Format::Github,
+            FormatArg::Gitlab => Format::Gitlab,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -119,7 +165,19 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Build { root, out, drafts } => {
+        Command::Check {
+            root,
+            drafts,
+            format,
+            deny_warnings,
+        } => check(root, drafts, format.into(), deny_warnings),
+        Command::Build {
+            root,
+            out,
+            drafts,
+            cache,
+            changes,
+        } => {
             let out = out.unwrap_or_else(|| {
                 if root == Path::new(".") {
                     PathBuf::from("public")
@@ -128,23 +186,47 @@ fn main() -> ExitCode {
                 }
             });
             let started = Instant::now();
-            match dafu::build(&BuildOptions {
+            let cached = cache.is_some();
+            let publishing = PublishOptions {
+                cache,
+                changes: changes.clone(),
+            };
+            let options = BuildOptions {
                 root,
                 out: out.clone(),
                 drafts,
-            }) {
+            };
+            match dafu::publish(&options, &publishing) {
                 Ok(report) => {
                     println!(
-                        "built {} letters into {} ({} pages, {} assets) in {} ms{}",
+                        "built {} letters into {} ({} pages, {} assets{}) in {} ms{}{}",
                         report.letters,
                         out.display(),
                         report.pages,
                         report.assets,
+                        if cached {
+                            format!(
+                                "; rendered {}, parsed {} letters",
+                                report.rendered, report.parsed
+                            )
+                        } else {
+                            String::new()
+                        },
                         started.elapsed().as_millis(),
                         if report.withheld > 0 {
                             format!("; {} 不予公开 letters kept out", report.withheld)
                         } else {
                             String::new()
+                        },
+                        match (report.changes, &changes) {
+                            (Some(c), Some(file)) => format!(
+                                "\n{} added, {} changed, {} removed: listed in {}",
+                                c.added,
+                                c.modified,
+                                c.removed,
+                                file.display()
+                            ),
+                            _ => String::new(),
                         }
                     );
                     ExitCode::SUCCESS
@@ -268,4 +350,47 @@ fn print_import(report: &ImportReport) {
             format!(", {} other files ignored", report.ignored.len())
         }
     );
+}
+
+/// `dafu check`: the report on stdout in the chosen format, a one-line summary on stderr.
+fn check(root: PathBuf, drafts: bool, format: Format, deny_warnings: bool) -> ExitCode {
+    use std::io::Write;
+    let mut found = site_check::check(&CheckOptions {
+        root: root.clone(),
+        drafts,
+    });
+    report::relative_to(&root, &mut found.diagnostics);
+    let summary = report::Summary {
+        errors: found.errors(),
+        warnings: found.warnings(),
+        letters: found.letters,
+        pages: found.pages,
+    };
+    let text = report::render(format, &found.diagnostics, &summary);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        eprintln!("error: cannot write the report: {e}");
+        return ExitCode::from(2);
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "{}check: {}, {} in {} ({} rendered in memory, nothing written)",
+        if format == Format::Plain && !found.diagnostics.is_empty() {
+            "\n"
+        } else {
+            ""
+        },
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning"),
+        plural(summary.letters, "letter"),
+        plural(summary.pages, "page"),
+    );
+    if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -63,6 +63,103 @@ pub fn render(markdown: &str, options: &MarkdownOptions) -> Rendered {
     Rendered { html, text }
 }
 
+/// Byte offsets, in `markdown`, of every `**` that its HTML would show as two literal asterisks: an
+/// emphasis the author meant that did not match (`**一是……。` never closed, or `** 加粗**`). Code
+/// spans and code blocks are skipped, and so are escaped asterisks (`\*\*`), which are meant to show.
+pub fn literal_double_asterisks(markdown: &str) -> Vec<usize> {
+    if !markdown.contains("**") {
+        return Vec::new();
+    }
+    let prepared = split_indented_paragraphs(markdown);
+    let events = rewrite_events(&prepared, resolve_emphasis);
+    let base = prepared.as_ptr() as usize;
+    let mut found = Vec::new();
+    let mut in_code_block = false;
+    // The source offset just after the last literal `*` seen, when a text event ended with one.
+    let mut star_end: Option<usize> = None;
+    for event in &events {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Text(text) if !in_code_block => {
+                let at = text.as_ptr() as usize;
+                // Only text taken verbatim from the source has a position; escapes and entities
+                // are owned strings, and an escaped `*` is meant to show.
+                if at < base || at + text.len() > base + prepared.len() {
+                    star_end = None;
+                    continue;
+                }
+                let start = at - base;
+                if text.starts_with('*') && star_end == Some(start) {
+                    found.push(start - 1);
+                }
+                let bytes = text.as_bytes();
+                let mut i = 0;
+                while i + 1 < bytes.len() {
+                    if bytes[i] == b'*' && bytes[i + 1] == b'*' {
+                        found.push(start + i);
+                        // `****` is one unrendered run, not three.
+                        while i < bytes.len() && bytes[i] == b'*' {
+                            i += 1;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                star_end = text.ends_with('*').then_some(start + text.len());
+                continue;
+            }
+            _ => {}
+        }
+        star_end = None;
+    }
+    found.sort_unstable();
+    found.dedup();
+    if let Cow::Owned(prepared) = &prepared {
+        let map = OffsetMap::new(markdown, prepared);
+        found.iter_mut().for_each(|o| *o = map.original(*o));
+    }
+    found
+}
+
+/// Maps offsets in the text `split_indented_paragraphs` made back to the text it was given. That
+/// function only inserts empty lines and removes the indent at the start of a line, so every line
+/// it gives is an empty inserted line or the end of one original line.
+struct OffsetMap {
+    /// (start of a line in the prepared text, what to add to get the original offset).
+    lines: Vec<(usize, isize)>,
+}
+
+impl OffsetMap {
+    fn new(original: &str, prepared: &str) -> OffsetMap {
+        let mut lines = Vec::new();
+        let mut prepared_lines = prepared.split_inclusive('\n').peekable();
+        let mut p = 0usize;
+        let mut o = 0usize;
+        for line in original.split_inclusive('\n') {
+            if line != "\n" && prepared_lines.peek() == Some(&"\n") {
+                prepared_lines.next();
+                lines.push((p, o as isize - p as isize));
+                p += 1;
+            }
+            let Some(kept) = prepared_lines.next() else {
+                break;
+            };
+            let cut = line.len().saturating_sub(kept.len());
+            lines.push((p, (o + cut) as isize - p as isize));
+            p += kept.len();
+            o += line.len();
+        }
+        OffsetMap { lines }
+    }
+
+    fn original(&self, offset: usize) -> usize {
+        let i = self.lines.partition_point(|(start, _)| *start <= offset);
+        let shift = i.checked_sub(1).map_or(0, |i| self.lines[i].1);
+        (offset as isize + shift).max(0) as usize
+    }
+}
+
 /// Text pasted from a word processor keeps one paragraph per line, each opened with a full-width
 /// indent (`　　`) or a tab and no blank line between: in Markdown that would run together as one
 /// paragraph, and a tab or four spaces would even make it a code block. A line of Chinese text
@@ -1221,6 +1318,24 @@ const PUNCTUATION: &[(u32, u32)] = &[
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unmatched_double_asterisks_are_found_where_they_were_typed() {
+        use super::literal_double_asterisks as find;
+        assert_eq!(find("**一是加快推进。**按照要求"), Vec::<usize>::new());
+        assert_eq!(find("正文 **未闭合的加粗"), vec![7]);
+        assert_eq!(find("`**代码**` 与 \\*\\*转义"), Vec::<usize>::new());
+        assert_eq!(find("```\n**代码块**\n```\n"), Vec::<usize>::new());
+        // Offsets stay right when indented paragraphs are split apart.
+        let text = "首段\n　　二是**未闭合。\n";
+        let at = find(text);
+        assert_eq!(at.len(), 1);
+        assert_eq!(&text[at[0]..at[0] + 2], "**");
+        let text = "首段\n\t三是**未闭合。\n　　第二段 ** 又一处\n";
+        let at = find(text);
+        assert_eq!(at.len(), 2, "{at:?}");
+        assert!(at.iter().all(|&o| &text[o..o + 2] == "**"));
+    }
+
     use super::*;
 
     fn html(markdown: &str) -> String {

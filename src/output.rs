@@ -41,6 +41,11 @@ impl Staging {
         })
     }
 
+    /// The staging folder itself.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
     /// Writes one output file (`rel` is `/`-separated, relative to the output root).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         debug_assert!(
@@ -101,7 +106,8 @@ impl Drop for Staging {
     }
 }
 
-fn check_target(target: &Path, root: &Path) -> Result<(), String> {
+/// Refuses output folders that are plainly not build output (a site folder, a parent of the site).
+pub fn check_target(target: &Path, root: &Path) -> Result<(), String> {
     let looks_like_source = ["site.yaml", "content", ".git", "Cargo.toml"]
         .iter()
         .any(|f| target.join(f).exists());

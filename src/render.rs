@@ -632,6 +632,48 @@ fn fingerprint_with(
     (h.digest(), read)
 }
 
+/// A letter of the archive, by position: published (`Archive::letters`) or unlisted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shown {
+    Listed(usize),
+    Unlisted(usize),
+}
+
+/// The letters whose text (body or excerpt) a page shows. Everything else a page shows of a letter
+/// (title, dates, URL, terms) is kept by the build cache between runs; a cached build parses these
+/// letters again before rendering the page. Kept beside `render` and `fingerprint`: a page listed
+/// here with too few letters would render with empty excerpts, which the cache tests catch.
+pub fn letters_shown(page: &Page, archive: &Archive, config: &SiteConfig) -> Vec<Shown> {
+    let all = archive.letters.len();
+    match page.kind {
+        PageKind::Home => (0..all.min(LATEST_ON_HOME)).map(Shown::Listed).collect(),
+        PageKind::Letter(i) => (i.saturating_sub(1)..(i + 2).min(all))
+            .map(Shown::Listed)
+            .collect(),
+        PageKind::Unlisted(i) => vec![Shown::Unlisted(i)],
+        PageKind::TermPage { index, term, page } => archive.terms(index)[term]
+            .letters
+            .iter()
+            .skip((page - 1) * config.paginate_by)
+            .take(config.paginate_by)
+            .map(|&i| Shown::Listed(i))
+            .collect(),
+        PageKind::Feed(None) => (0..all.min(FEED_ENTRIES)).map(Shown::Listed).collect(),
+        PageKind::Feed(Some((index, t))) => archive.terms(index)[t]
+            .letters
+            .iter()
+            .take(FEED_ENTRIES)
+            .map(|&i| Shown::Listed(i))
+            .collect(),
+        // Statistics show counts, never a letter's text.
+        PageKind::Overview(_)
+        | PageKind::Search
+        | PageKind::NotFound
+        | PageKind::Sitemap
+        | PageKind::Stats => Vec::new(),
+    }
+}
+
 /// Midnight China time: letters carry dates, Atom wants instants.
 fn rfc3339(date: NaiveDate) -> String {
     format!("{date}T00:00:00+08:00")

@@ -96,6 +96,38 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Every file and folder under `dir` (folders with empty contents), to tell whether anything was
+/// written there.
+pub fn snapshot_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if e.file_type().is_dir() {
+                (format!("{rel}/"), Vec::new())
+            } else {
+                (rel, fs::read(e.path()).unwrap())
+            }
+        })
+        .collect()
+}
+
+/// Runs `dafu <args>` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_dafu"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Run { output }
+}
+
 pub struct Run {
     pub output: Output,
 }
