@@ -36,34 +36,55 @@ pub struct Session {
 
 /// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
 /// to clone and to share with other threads (the preview server reads it while the next build runs).
-#[derive(Clone, Default)]
-pub struct Output(Arc<PageMap>);
+/// Kept in shards by path, so the next build copies only the shards of the pages it changes.
+#[derive(Clone)]
+pub struct Output(Arc<Vec<Arc<PageMap>>>);
 
 type PageMap = HashMap<Arc<str>, (u64, Arc<[u8]>)>;
 
+const SHARDS: usize = 64;
+
+fn shard(path: &str) -> usize {
+    (xxhash_rust::xxh3::xxh3_64(path.as_bytes()) % SHARDS as u64) as usize
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output(Arc::new(
+            (0..SHARDS).map(|_| Arc::new(PageMap::new())).collect(),
+        ))
+    }
+}
+
 impl Output {
     pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
-        self.0.get(path).map(|(_, bytes)| bytes)
+        self.0[shard(path)].get(path).map(|(_, bytes)| bytes)
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        self.0.contains_key(path)
+        self.0[shard(path)].contains_key(path)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.iter().map(|s| s.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.0.iter().map(|(path, (_, bytes))| (&**path, &**bytes))
+        self.0
+            .iter()
+            .flat_map(|s| s.iter().map(|(path, (_, bytes))| (&**path, &**bytes)))
     }
 
     fn fingerprint(&self, path: &str) -> Option<u64> {
-        self.0.get(path).map(|(fp, _)| *fp)
+        self.0[shard(path)].get(path).map(|(fp, _)| *fp)
+    }
+
+    fn insert(shards: &mut [Arc<PageMap>], path: &str, page: (u64, Arc<[u8]>)) {
+        Arc::make_mut(&mut shards[shard(path)]).insert(Arc::from(path), page);
     }
 }
 
@@ -402,7 +423,7 @@ impl Session {
             return Err(problems);
         }
 
-        let mut next: PageMap = (*self.pages.0).clone();
+        let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
         let mut changed: Vec<String> = Vec::new();
         let mut removed: Vec<String> = Vec::new();
         if !same_plan {
@@ -415,13 +436,12 @@ impl Session {
                 .collect();
             removed = self
                 .pages
-                .0
-                .keys()
-                .filter(|p| !planned.contains(&***p))
-                .map(|p| p.to_string())
+                .iter()
+                .filter(|(p, _)| !planned.contains(p))
+                .map(|(p, _)| p.to_owned())
                 .collect();
             for path in &removed {
-                next.remove(path.as_str());
+                Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
             }
             let pages: HashSet<&str> = plan.iter().map(|p| p.path.as_str()).collect();
             for (path, bytes) in &theme.assets {
@@ -438,18 +458,19 @@ impl Session {
                 let fp = xxhash_rust::xxh3::xxh3_64(bytes);
                 if self.pages.fingerprint(path) != Some(fp) {
                     changed.push(path.clone());
-                    next.insert(Arc::from(path.as_str()), (fp, Arc::from(bytes.as_slice())));
+                    Output::insert(&mut next, path, (fp, Arc::from(bytes.as_slice())));
                 }
             }
         }
         for (path, fp, bytes) in fresh {
-            next.insert(Arc::from(path.as_str()), (fp, bytes));
+            Output::insert(&mut next, &path, (fp, bytes));
             changed.push(path);
         }
         removed.sort();
         changed.sort();
+        let next = Output(Arc::new(next));
         let total_pages = next.len();
-        self.pages = Output(Arc::new(next));
+        self.pages = next;
         self.config = Some(ready.config.clone());
         self.last = Some(arranged);
         Ok(Rebuild {
