@@ -14,6 +14,7 @@ pub mod load;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod slug;
 pub mod source;
 pub mod theme;
@@ -98,6 +99,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     if let Some(problems) = first_failures(failures) {
         return Err(problems);
     }
+    search::build_index(&archive, &config)
+        .par_iter()
+        .try_for_each(|(path, bytes)| {
+            staging
+                .write(path, bytes)
+                .map_err(|e| BuildError::Output(format!("cannot write `{path}`: {e}")))
+        })?;
     for (path, bytes) in &theme.assets {
         if pages.iter().any(|p| &p.path == path) {
             return Err(BuildError::Content(vec![

@@ -1,0 +1,444 @@
+//! Term → letters lists, built from the letters' text in one pass, and written as size-bounded chunk
+//! files of sorted terms (after Pagefind's `chunk_index`): the browser reads a small manifest of each
+//! chunk's first term and fetches only the chunks holding its query's terms.
+//!
+//! A term is a gram of the text (see `tokenize`), a gram of the letter's heading fields with
+//! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
+//! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+use super::tokenize::{MAX_GRAM, normalize, runs};
+
+/// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
+pub const META: char = '\u{1}';
+/// Appended to a whole identifier: the normalised 文号 or proposal number.
+pub const ID: char = '\u{2}';
+/// A chunk is closed once it holds this many bytes (a single large list may exceed it alone).
+pub const CHUNK_BYTES: usize = 12 * 1024;
+
+/// What the index needs from one letter: its searchable text, how much of it is heading fields, and
+/// its identifiers.
+pub struct Source<'a> {
+    pub text: &'a str,
+    /// Byte length of the heading part at the start of `text`.
+    pub meta_len: usize,
+    pub ids: Vec<String>,
+}
+
+/// One term's letters (ascending positions in `Archive::letters`), kept encoded as gaps while the
+/// index is built, so 10,000 letters' lists take tens, not hundreds, of megabytes.
+#[derive(Default)]
+pub struct List {
+    deltas: Vec<u8>,
+    count: u32,
+    last: u32,
+}
+
+impl List {
+    /// Appends a letter after every letter already in the list.
+    fn push(&mut self, letter: u32) {
+        let delta = if self.count == 0 {
+            letter
+        } else {
+            letter - self.last - 1
+        };
+        write_varint(&mut self.deltas, delta);
+        self.count += 1;
+        self.last = letter;
+    }
+
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn letters(&self) -> Vec<u32> {
+        decode_deltas(&self.deltas, self.count)
+    }
+}
+
+/// Builds every term's letter list in one pass over the letters. The work is split by term, not by
+/// letter: each of the threads reads every letter but keeps only the grams whose hash falls to it, so
+/// lists are appended in letter order (no sorting, no merging) and encoded as they grow.
+pub fn build(sources: &[Source<'_>]) -> Vec<(String, List)> {
+    let parts = rayon::current_num_threads().max(1) as u64;
+    let mut terms: Vec<(String, List)> = (0..parts)
+        .into_par_iter()
+        .flat_map_iter(|part| partition(sources, part, parts))
+        .collect();
+    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    terms
+}
+
+/// The lists of the grams that fall to `part` of `parts`. A gram of basic-plane Han characters
+/// (nearly all of them) is keyed by its characters packed into a `u64`, which hashes far faster than
+/// its text; other grams (with words) by their text.
+fn partition(sources: &[Source<'_>], part: u64, parts: u64) -> Vec<(String, List)> {
+    // [body, heading]
+    let mut packed: [HashMap<u64, List, Fx>; 2] = Default::default();
+    let mut text: [HashMap<String, List, Fx>; 2] = Default::default();
+    let mut ids: HashMap<String, List, Fx> = HashMap::default();
+    let mut seen = Seen::default();
+    let mine = |h: u64| h % parts == part;
+    for (letter, source) in sources.iter().enumerate() {
+        let letter = letter as u32;
+        let normalized = normalize(source.text);
+        let sections = [&normalized[..], &normalized[..source.meta_len]];
+        for (section, (packed, text)) in sections.into_iter().zip(packed.iter_mut().zip(&mut text))
+        {
+            seen.clear();
+            for run in runs(section) {
+                for start in 0..run.len() {
+                    let mut key: u64 = 0;
+                    for n in 1..=MAX_GRAM.min(run.len() - start) {
+                        let unit = run[start + n - 1];
+                        let c = section[unit.start..].chars().next().unwrap_or('\0') as u64;
+                        if key != u64::MAX && !unit.word && c < 0x1_0000 {
+                            key |= c << (16 * (n - 1));
+                            let h = mix(key);
+                            if mine(h) && seen.insert(key, h) {
+                                packed.entry(key).or_default().push(letter);
+                            }
+                        } else {
+                            key = u64::MAX;
+                            let gram = &section[run[start].start..unit.end];
+                            let h = hash_str(gram);
+                            if mine(h) {
+                                add(text, gram, letter);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for id in &source.ids {
+            let id = format!("{}{ID}", normalize(id));
+            if mine(hash_str(&id)) {
+                add(&mut ids, &id, letter);
+            }
+        }
+    }
+    let [body_packed, meta_packed] = packed;
+    let [body_text, meta_text] = text;
+    let unpack = |key: u64| -> String {
+        (0..4)
+            .map(|k| (key >> (16 * k)) as u16)
+            .take_while(|&c| c != 0)
+            .filter_map(|c| char::from_u32(c as u32))
+            .collect()
+    };
+    let mut out: Vec<(String, List)> = Vec::new();
+    out.extend(body_packed.into_iter().map(|(k, l)| (unpack(k), l)));
+    out.extend(
+        meta_packed
+            .into_iter()
+            .map(|(k, l)| (format!("{}{META}", unpack(k)), l)),
+    );
+    out.extend(body_text);
+    out.extend(
+        meta_text
+            .into_iter()
+            .map(|(g, l)| (format!("{g}{META}"), l)),
+    );
+    out.extend(ids);
+    out
+}
+
+fn add(map: &mut HashMap<String, List, Fx>, gram: &str, letter: u32) {
+    match map.get_mut(gram) {
+        Some(list) => {
+            if list.last != letter || list.count == 0 {
+                list.push(letter);
+            }
+        }
+        None => {
+            let mut list = List::default();
+            list.push(letter);
+            map.insert(gram.to_owned(), list);
+        }
+    }
+}
+
+/// The packed grams already seen in the current letter: a small open-addressing set, cleared by
+/// bumping a generation, so the big term map is touched once per distinct gram of a letter rather
+/// than once per occurrence (letters repeat their grams about four times over).
+#[derive(Default)]
+struct Seen {
+    keys: Vec<u64>,
+    generations: Vec<u32>,
+    generation: u32,
+    len: usize,
+}
+
+impl Seen {
+    fn clear(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.generations.iter_mut().for_each(|g| *g = 0);
+            self.generation = 1;
+        }
+        self.len = 0;
+    }
+
+    fn insert(&mut self, key: u64, hash: u64) -> bool {
+        if (self.len + 1) * 2 > self.keys.len() {
+            self.grow();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = (hash >> 20) as usize & mask;
+        loop {
+            if self.generations[i] != self.generation {
+                self.generations[i] = self.generation;
+                self.keys[i] = key;
+                self.len += 1;
+                return true;
+            }
+            if self.keys[i] == key {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old: Vec<u64> = (0..self.keys.len())
+            .filter(|&i| self.generations[i] == self.generation)
+            .map(|i| self.keys[i])
+            .collect();
+        let size = (self.keys.len() * 2).max(1 << 13);
+        self.keys = vec![0; size];
+        self.generations = vec![0; size];
+        self.generation = 1;
+        self.len = 0;
+        for k in old {
+            self.insert(k, mix(k));
+        }
+    }
+}
+
+fn mix(key: u64) -> u64 {
+    let mut h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h ^= h >> 29;
+    h.wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+fn decode_deltas(bytes: &[u8], count: u32) -> Vec<u32> {
+    let mut out = Vec::with_capacity(count as usize);
+    let mut pos = 0;
+    let mut last: Option<u32> = None;
+    while out.len() < count as usize {
+        let d = read_varint(bytes, &mut pos);
+        let v = match last {
+            None => d,
+            Some(l) => l + 1 + d,
+        };
+        out.push(v);
+        last = Some(v);
+    }
+    out
+}
+
+/// A term's letters as written in a chunk: gaps as varints, or a bitmap over all letters when that is
+/// smaller (a common gram such as `科技` is in nearly every letter).
+pub fn encode_list(list: &List, total: usize) -> (bool, Vec<u8>) {
+    let bitmap_len = total.div_ceil(8);
+    if bitmap_len < list.deltas.len() {
+        let mut bitmap = vec![0u8; bitmap_len];
+        for l in list.letters() {
+            bitmap[l as usize / 8] |= 1 << (l % 8);
+        }
+        (true, bitmap)
+    } else {
+        (false, list.deltas.clone())
+    }
+}
+
+/// One chunk file's content and its first term.
+pub struct Chunk {
+    pub first: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Writes the sorted terms into chunks. Each entry is: term length, term (UTF-8), `count << 1 |
+/// bitmap`, payload length, payload, every number an unsigned LEB128 varint.
+pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let mut current: Option<Chunk> = None;
+    for (term, letters) in terms {
+        let (bitmap, payload) = encode_list(letters, total);
+        let mut entry = Vec::with_capacity(term.len() + payload.len() + 12);
+        write_varint(&mut entry, term.len() as u32);
+        entry.extend_from_slice(term.as_bytes());
+        write_varint(&mut entry, letters.count << 1 | bitmap as u32);
+        write_varint(&mut entry, payload.len() as u32);
+        entry.extend_from_slice(&payload);
+        if current
+            .as_ref()
+            .is_some_and(|c| c.bytes.len() + entry.len() > CHUNK_BYTES)
+        {
+            chunks.extend(current.take());
+        }
+        current
+            .get_or_insert_with(|| Chunk {
+                first: term.clone(),
+                bytes: Vec::new(),
+            })
+            .bytes
+            .extend_from_slice(&entry);
+    }
+    chunks.extend(current);
+    chunks
+}
+
+pub fn write_varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+pub fn read_varint(bytes: &[u8], pos: &mut usize) -> u32 {
+    let mut v: u32 = 0;
+    let mut shift = 0;
+    loop {
+        let b = bytes[*pos];
+        *pos += 1;
+        v |= ((b & 0x7F) as u32) << shift;
+        if b < 0x80 {
+            return v;
+        }
+        shift += 7;
+    }
+}
+
+/// A small, fast, deterministic hash for the short gram keys (FxHash's multiply-rotate): the default
+/// SipHash would make hashing most of the index's build time.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+type Fx = BuildHasherDefault<FxHasher>;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.0 =
+            (self.0.rotate_left(5) ^ u64::from_le_bytes(tail) ^ rest.len() as u64).wrapping_mul(K);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    /// Multiplying leaves the low bits, which pick the bucket, depending only on the low input bits
+    /// (the same UTF-8 lead byte for most Han grams): mix the high bits down.
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source<'a>(text: &'a str, meta_len: usize, ids: &[&str]) -> Source<'a> {
+        Source {
+            text,
+            meta_len,
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn decoded(sources: &[Source]) -> HashMap<String, Vec<u32>> {
+        build(sources)
+            .into_iter()
+            .map(|(t, l)| (t, l.letters()))
+            .collect()
+    }
+
+    fn list(letters: &[u32]) -> List {
+        let mut l = List::default();
+        for &x in letters {
+            l.push(x);
+        }
+        l
+    }
+
+    #[test]
+    fn lists_hold_each_letter_once_in_order() {
+        let texts = ["制造业 制造", "先进制造业", "无关"];
+        let sources: Vec<Source> = texts.iter().map(|t| source(t, 0, &[])).collect();
+        let terms: HashMap<String, Vec<u32>> = decoded(&sources);
+        assert_eq!(terms["制造业"], [0, 1]);
+        assert_eq!(terms["制造"], [0, 1]);
+        assert_eq!(terms["进制造业"], [1]);
+        assert!(!terms.contains_key("先进制造业"), "five units: not a gram");
+    }
+
+    #[test]
+    fn heading_grams_and_identifiers_are_marked() {
+        let text = "关于第494号提案\n正文494";
+        let sources = [source(
+            text,
+            "关于第494号提案".len(),
+            &["温科提复〔2023〕98号", "494"],
+        )];
+        let terms = decoded(&sources);
+        assert_eq!(terms["494"], [0]);
+        assert_eq!(terms[&format!("494{META}")], [0]);
+        assert_eq!(terms[&format!("494{ID}")], [0]);
+        assert_eq!(terms[&format!("温科提复[2023]98号{ID}")], [0]);
+        assert!(!terms.contains_key(&format!("正文{META}")));
+    }
+
+    #[test]
+    fn dense_lists_become_bitmaps() {
+        let all: Vec<u32> = (0..100).collect();
+        let (bitmap, bytes) = encode_list(&list(&all), 100);
+        assert!(bitmap);
+        assert_eq!(bytes.len(), 13);
+        let (bitmap, bytes) = encode_list(&list(&[3, 300]), 1000);
+        assert!(!bitmap);
+        assert_eq!(bytes, [3u8, 0xA8, 0x02]);
+    }
+
+    #[test]
+    fn chunks_are_bounded_and_start_with_their_first_term() {
+        let terms: Vec<(String, List)> = (0..2000)
+            .map(|i| (format!("t{i:05}"), list(&[i as u32])))
+            .collect();
+        let chunks = chunk(&terms, 2000);
+        assert!(chunks.len() > 1);
+        assert!(chunks.iter().all(|c| c.bytes.len() <= CHUNK_BYTES));
+        assert_eq!(chunks[0].first, "t00000");
+        assert!(chunks.windows(2).all(|w| w[0].first < w[1].first));
+    }
+}
