@@ -473,7 +473,7 @@
         if (!n && c.filters[k] !== i) return;
         var label = (k === "class" ? name[0] + " " + name[1] : k === "year" ? name + "年" : name) + "（" + n + "）";
         var o = el("option", { value: value }, label);
-        if (c.filters[k] === i) o.selected = true;
+        if (c.filters[k] === i) o.setAttribute("selected", "");
         sel.appendChild(o);
       });
       sel.addEventListener("change", function () {
