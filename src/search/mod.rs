@@ -3,9 +3,9 @@
 //! parts a query needs.
 //!
 //! Files, all with deterministic names and content:
-//! - `search/manifest.json`: the chunk list (each chunk's first term and file), facet names, counts;
-//! - `search/c/<hash>.bin`: term chunks (zlib), see `postings::chunk`;
-//! - `search/facets.bin`: every letter's facet values (zlib), see `records::facets`;
+//! - `search/manifest.z`: (zlib JSON) each chunk's first term, facet names, counts, the build's hash;
+//! - `search/c/<n>.z`: term chunk n (zlib), see `postings::chunk`;
+//! - `search/facets.z`: every letter's facet values (zlib), see `records::facets`;
 //! - `search/l/<n>.z`: letter n's result data and searchable text (zlib JSON), see `records::Record`.
 //!
 //! The index is made from `Archive::letters`, after `archive::arrange` dropped drafts and 不予公开
@@ -25,7 +25,7 @@ use crate::config::SiteConfig;
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
 pub const FORMAT: u32 = 1;
 
-/// `search/manifest.json`.
+/// `search/manifest.z` (zlib-compressed JSON: the page downloads it for every search).
 #[derive(Serialize)]
 struct Manifest {
     format: u32,
@@ -33,36 +33,30 @@ struct Manifest {
     letters: usize,
     /// Longest gram kept, in units.
     max_gram: usize,
-    /// Each chunk's first term, joined by `\n` (compact: the page downloads this on every search).
+    /// Each chunk's first term, joined by `\n`; chunk n is `search/c/<n>.z`.
     firsts: String,
-    /// Each chunk's file name under `search/c/`, in the same order.
-    chunks: Vec<String>,
-    /// A hash of the whole index, appended to letter file URLs so a browser never mixes two builds.
+    /// A hash of the whole index, appended to the other files' URLs so a browser never mixes two
+    /// builds' files.
     build: String,
     facets: records::Facets,
+    /// `[year, committee, kind, class + 1]` combinations that `facets.z` refers to.
+    combos: Vec<[u32; 4]>,
 }
 
 /// Builds the search index of the archive: every file to write, as (path under the output root, bytes).
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
-    let texts: Vec<(String, usize, usize)> = archive
-        .letters
-        .par_iter()
-        .map(records::search_text)
-        .collect();
-    let sources: Vec<postings::Source> = archive
-        .letters
-        .iter()
-        .zip(&texts)
-        .map(|(letter, (text, meta_len, _))| postings::Source {
-            text,
-            meta_len: *meta_len,
-            ids: records::identifiers(letter),
-        })
-        .collect();
     let total = archive.letters.len();
     let (chunks, letter_files) = rayon::join(
         || {
-            let terms = postings::build(&sources);
+            let terms = postings::build(total, |i| {
+                let letter = &archive.letters[i];
+                let (text, meta_len, _) = records::search_text(letter);
+                postings::Source {
+                    text,
+                    meta_len,
+                    ids: records::identifiers(letter),
+                }
+            });
             postings::chunk(&terms, total)
                 .into_par_iter()
                 .map(|c| (c.first, compress(&c.bytes)))
@@ -72,9 +66,9 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
             archive
                 .letters
                 .par_iter()
-                .zip(&texts)
                 .enumerate()
-                .map(|(i, (letter, (text, meta_len, body)))| {
+                .map(|(i, letter)| {
+                    let (text, meta_len, body) = records::search_text(letter);
                     let record = records::Record {
                         t: &letter.title,
                         u: letter.url_path(),
@@ -84,9 +78,9 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
                         k: letter.kind.label(),
                         p: letter.number.as_deref(),
                         r: &letter.proposers,
-                        s: text,
-                        m: text[..*meta_len].encode_utf16().count(),
-                        b: text[..*body].encode_utf16().count(),
+                        s: &text,
+                        m: text[..meta_len].encode_utf16().count(),
+                        b: text[..body].encode_utf16().count(),
                     };
                     let json = serde_json::to_vec(&record).unwrap_or_default();
                     (format!("search/l/{i}.z"), compress(&json))
@@ -94,19 +88,16 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
                 .collect::<Vec<_>>()
         },
     );
-    let (facets, facet_bytes) = records::facets(archive, config);
+    let (facets, combos, facet_bytes) = records::facets(archive, config);
     let facet_bytes = compress(&facet_bytes);
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(chunks.len() + total + 2);
     let mut hash = Sha256::new();
     let mut firsts = Vec::with_capacity(chunks.len());
-    let mut names = Vec::with_capacity(chunks.len());
-    for (first, bytes) in chunks {
-        let name = format!("{}.bin", short_hash(&bytes));
-        hash.update(name.as_bytes());
+    for (n, (first, bytes)) in chunks.into_iter().enumerate() {
+        hash.update(Sha256::digest(&bytes));
         firsts.push(first);
-        files.push((format!("search/c/{name}"), bytes));
-        names.push(name);
+        files.push((format!("search/c/{n}.z"), bytes));
     }
     for (_, bytes) in &letter_files {
         hash.update(Sha256::digest(bytes));
@@ -117,26 +108,22 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
         letters: total,
         max_gram: tokenize::MAX_GRAM,
         firsts: firsts.join("\n"),
-        chunks: names,
         build: hex(&hash.finalize()[..8]),
         facets,
+        combos,
     };
     files.push((
-        "search/manifest.json".to_owned(),
-        serde_json::to_vec(&manifest).unwrap_or_default(),
+        "search/manifest.z".to_owned(),
+        compress(&serde_json::to_vec(&manifest).unwrap_or_default()),
     ));
-    files.push(("search/facets.bin".to_owned(), facet_bytes));
+    files.push(("search/facets.z".to_owned(), facet_bytes));
     files.extend(letter_files);
     files
 }
 
-/// zlib at a fast level: the browser inflates it with the built-in `DecompressionStream`.
+/// zlib: the browser inflates it with the built-in `DecompressionStream`.
 fn compress(bytes: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(bytes, 1)
-}
-
-fn short_hash(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes)[..8])
+    miniz_oxide::deflate::compress_to_vec_zlib(bytes, 6)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::tokenize::{MAX_GRAM, normalize, runs};
+use super::tokenize::{MAX_GRAM, for_each_run, normalize};
 
 /// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
 pub const META: char = '\u{1}';
@@ -22,8 +22,8 @@ pub const CHUNK_BYTES: usize = 12 * 1024;
 
 /// What the index needs from one letter: its searchable text, how much of it is heading fields, and
 /// its identifiers.
-pub struct Source<'a> {
-    pub text: &'a str,
+pub struct Source {
+    pub text: String,
     /// Byte length of the heading part at the start of `text`.
     pub meta_len: usize,
     pub ids: Vec<String>,
@@ -64,104 +64,146 @@ impl List {
     }
 }
 
-/// Builds every term's letter list in one pass over the letters. The work is split by term, not by
-/// letter: each of the threads reads every letter but keeps only the grams whose hash falls to it, so
-/// lists are appended in letter order (no sorting, no merging) and encoded as they grow.
-pub fn build(sources: &[Source<'_>]) -> Vec<(String, List)> {
-    let parts = rayon::current_num_threads().max(1) as u64;
-    let mut terms: Vec<(String, List)> = (0..parts)
-        .into_par_iter()
-        .flat_map_iter(|part| partition(sources, part, parts))
-        .collect();
-    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    terms
-}
-
-/// The lists of the grams that fall to `part` of `parts`. A gram of basic-plane Han characters
-/// (nearly all of them) is keyed by its characters packed into a `u64`, which hashes far faster than
-/// its text; other grams (with words) by their text.
-fn partition(sources: &[Source<'_>], part: u64, parts: u64) -> Vec<(String, List)> {
+/// Builds every term's letter list. Blocks of letters are read in parallel, each into its own maps;
+/// the blocks are merged in letter order, so lists are appended in order (no sorting) and encoded as
+/// they grow, and memory stays near the size of the encoded lists.
+/// `source(n)` gives letter n's text: made as each block is read, so the whole archive's text is
+/// never held twice.
+pub fn build(letters: usize, source: impl Fn(usize) -> Source + Sync) -> Vec<(String, List)> {
     // [body, heading]
     let mut packed: [HashMap<u64, List, Fx>; 2] = Default::default();
     let mut text: [HashMap<String, List, Fx>; 2] = Default::default();
     let mut ids: HashMap<String, List, Fx> = HashMap::default();
-    let mut seen = Seen::default();
-    let mine = |h: u64| h % parts == part;
-    for (letter, source) in sources.iter().enumerate() {
-        let letter = letter as u32;
-        let normalized = normalize(source.text);
-        let sections = [&normalized[..], &normalized[..source.meta_len]];
-        for (section, (packed, text)) in sections.into_iter().zip(packed.iter_mut().zip(&mut text))
-        {
-            seen.clear();
-            for run in runs(section) {
-                for start in 0..run.len() {
-                    let mut key: u64 = 0;
-                    for n in 1..=MAX_GRAM.min(run.len() - start) {
-                        let unit = run[start + n - 1];
-                        let c = section[unit.start..].chars().next().unwrap_or('\0') as u64;
-                        if key != u64::MAX && !unit.word && c < 0x1_0000 {
-                            key |= c << (16 * (n - 1));
-                            let h = mix(key);
-                            if mine(h) && seen.insert(key, h) {
-                                packed.entry(key).or_default().push(letter);
-                            }
-                        } else {
-                            key = u64::MAX;
-                            let gram = &section[run[start].start..unit.end];
-                            let h = hash_str(gram);
-                            if mine(h) {
-                                add(text, gram, letter);
-                            }
-                        }
-                    }
+    let blocks: Vec<(usize, usize)> = (0..letters)
+        .step_by(BLOCK)
+        .map(|first| (first, (first + BLOCK).min(letters)))
+        .collect();
+    let batch = rayon::current_num_threads().max(1);
+    for group in blocks.chunks(batch) {
+        let done: Vec<Block> = group
+            .par_iter()
+            .map(|&(first, end)| read_block(first..end, &source))
+            .collect();
+        for block in done {
+            for (map, lists) in packed.iter_mut().zip(block.packed) {
+                for (key, letters) in lists {
+                    let list = map.entry(key).or_default();
+                    letters.into_iter().for_each(|l| list.push(l));
                 }
             }
-        }
-        for id in &source.ids {
-            let id = format!("{}{ID}", normalize(id));
-            if mine(hash_str(&id)) {
-                add(&mut ids, &id, letter);
+            for (map, lists) in text.iter_mut().zip(block.text) {
+                for (gram, letters) in lists {
+                    let list = map.entry(gram).or_default();
+                    letters.into_iter().for_each(|l| list.push(l));
+                }
+            }
+            for (id, letters) in block.ids {
+                let list = ids.entry(id).or_default();
+                letters.into_iter().for_each(|l| list.push(l));
             }
         }
     }
     let [body_packed, meta_packed] = packed;
     let [body_text, meta_text] = text;
-    let unpack = |key: u64| -> String {
-        (0..4)
-            .map(|k| (key >> (16 * k)) as u16)
-            .take_while(|&c| c != 0)
-            .filter_map(|c| char::from_u32(c as u32))
-            .collect()
-    };
-    let mut out: Vec<(String, List)> = Vec::new();
-    out.extend(body_packed.into_iter().map(|(k, l)| (unpack(k), l)));
-    out.extend(
+    let mut terms: Vec<(String, List)> = Vec::new();
+    terms.extend(body_packed.into_iter().map(|(k, l)| (unpack(k), l)));
+    terms.extend(
         meta_packed
             .into_iter()
             .map(|(k, l)| (format!("{}{META}", unpack(k)), l)),
     );
-    out.extend(body_text);
-    out.extend(
+    terms.extend(body_text);
+    terms.extend(
         meta_text
             .into_iter()
             .map(|(g, l)| (format!("{g}{META}"), l)),
     );
-    out.extend(ids);
-    out
+    terms.extend(ids);
+    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    terms
 }
 
-fn add(map: &mut HashMap<String, List, Fx>, gram: &str, letter: u32) {
+/// Letters handled by one parallel task.
+const BLOCK: usize = 200;
+
+/// One block's grams: [body, heading] lists keyed by packed characters or by text, and identifiers.
+struct Block {
+    packed: [HashMap<u64, Vec<u32>, Fx>; 2],
+    text: [HashMap<String, Vec<u32>, Fx>; 2],
+    ids: HashMap<String, Vec<u32>, Fx>,
+}
+
+/// Reads one block of letters. A gram of basic-plane Han characters (nearly all of them) is keyed by
+/// its characters packed into a `u64`, which hashes far faster than its text; other grams (with
+/// words) by their text.
+fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Block {
+    let mut block = Block {
+        packed: Default::default(),
+        text: Default::default(),
+        ids: HashMap::default(),
+    };
+    let mut seen = Seen::default();
+    let mut units = Vec::new();
+    for i in letters {
+        let letter = i as u32;
+        let source = source(i);
+        let normalized = normalize(&source.text);
+        let sections = [&normalized[..], &normalized[..source.meta_len]];
+        for (section, (packed, text)) in sections
+            .into_iter()
+            .zip(block.packed.iter_mut().zip(&mut block.text))
+        {
+            seen.clear();
+            for_each_run(section, &mut units, |run| {
+                for start in 0..run.len() {
+                    let mut key: u64 = 0;
+                    for n in 1..=MAX_GRAM.min(run.len() - start) {
+                        let unit = run[start + n - 1];
+                        let c = if unit.word {
+                            u64::MAX
+                        } else {
+                            section[unit.start..]
+                                .chars()
+                                .next()
+                                .map_or(u64::MAX, |c| c as u64)
+                        };
+                        if key != u64::MAX && c < 0x1_0000 {
+                            key |= c << (16 * (n - 1));
+                            if seen.insert(key) {
+                                packed.entry(key).or_default().push(letter);
+                            }
+                        } else {
+                            key = u64::MAX;
+                            add(text, &section[run[start].start..unit.end], letter);
+                        }
+                    }
+                }
+            });
+        }
+        for id in &source.ids {
+            add(&mut block.ids, &format!("{}{ID}", normalize(id)), letter);
+        }
+    }
+    block
+}
+
+fn unpack(key: u64) -> String {
+    (0..4)
+        .map(|k| (key >> (16 * k)) as u16)
+        .take_while(|&c| c != 0)
+        .filter_map(|c| char::from_u32(c as u32))
+        .collect()
+}
+
+fn add(map: &mut HashMap<String, Vec<u32>, Fx>, gram: &str, letter: u32) {
     match map.get_mut(gram) {
         Some(list) => {
-            if list.last != letter || list.count == 0 {
+            if list.last() != Some(&letter) {
                 list.push(letter);
             }
         }
         None => {
-            let mut list = List::default();
-            list.push(letter);
-            map.insert(gram.to_owned(), list);
+            map.insert(gram.to_owned(), vec![letter]);
         }
     }
 }
@@ -187,7 +229,8 @@ impl Seen {
         self.len = 0;
     }
 
-    fn insert(&mut self, key: u64, hash: u64) -> bool {
+    fn insert(&mut self, key: u64) -> bool {
+        let hash = mix(key);
         if (self.len + 1) * 2 > self.keys.len() {
             self.grow();
         }
@@ -218,7 +261,7 @@ impl Seen {
         self.generation = 1;
         self.len = 0;
         for k in old {
-            self.insert(k, mix(k));
+            self.insert(k);
         }
     }
 }
@@ -227,12 +270,6 @@ fn mix(key: u64) -> u64 {
     let mut h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     h ^= h >> 29;
     h.wrapping_mul(0xbf58_476d_1ce4_e5b9)
-}
-
-fn hash_str(s: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(s.as_bytes());
-    h.finish()
 }
 
 fn decode_deltas(bytes: &[u8], count: u32) -> Vec<u32> {
@@ -369,19 +406,23 @@ impl Hasher for FxHasher {
 mod tests {
     use super::*;
 
-    fn source<'a>(text: &'a str, meta_len: usize, ids: &[&str]) -> Source<'a> {
+    fn source(text: &str, meta_len: usize, ids: &[&str]) -> Source {
         Source {
-            text,
+            text: text.to_owned(),
             meta_len,
             ids: ids.iter().map(|s| s.to_string()).collect(),
         }
     }
 
     fn decoded(sources: &[Source]) -> HashMap<String, Vec<u32>> {
-        build(sources)
-            .into_iter()
-            .map(|(t, l)| (t, l.letters()))
-            .collect()
+        build(sources.len(), |i| Source {
+            text: sources[i].text.clone(),
+            meta_len: sources[i].meta_len,
+            ids: sources[i].ids.clone(),
+        })
+        .into_iter()
+        .map(|(t, l)| (t, l.letters()))
+        .collect()
     }
 
     fn list(letters: &[u32]) -> List {

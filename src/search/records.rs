@@ -91,10 +91,11 @@ pub struct Facets {
     pub topic: Vec<String>,
 }
 
-/// The facet names and, per letter, the file `search/facets.bin` (zlib): for each letter in archive
-/// order, varints `year, committee, kind, class + 1 (0: none), topic count, topics…`, as positions
-/// in the name lists.
-pub fn facets(archive: &Archive, config: &SiteConfig) -> (Facets, Vec<u8>) {
+/// The facet names, the distinct combinations of a letter's single-valued facets (`[year, committee,
+/// kind, class + 1 (0: none)]`, as positions in the name lists), and the file `search/facets.z`
+/// (zlib): for each letter in archive order, varints `combination, topic count, topics…`. Few
+/// letters differ in more than their topics, so this is about two bytes a letter before compression.
+pub fn facets(archive: &Archive, config: &SiteConfig) -> (Facets, Vec<[u32; 4]>, Vec<u8>) {
     let names = |index: Index| -> Vec<String> {
         archive
             .terms(index)
@@ -120,40 +121,42 @@ pub fn facets(archive: &Archive, config: &SiteConfig) -> (Facets, Vec<u8>) {
             .filter(|t| t != crate::archive::UNCLASSIFIED)
             .collect(),
     };
-    let position =
-        |list: &[String], name: &str| list.iter().position(|n| n == name).unwrap_or(0) as u32;
-    let topic_at: BTreeMap<&str, u32> = facets
-        .topic
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.as_str(), i as u32))
-        .collect();
-    let mut bytes = Vec::with_capacity(archive.letters.len() * 8);
+    let at = |list: &[String]| -> BTreeMap<String, u32> {
+        list.iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect()
+    };
+    let (years, committees, topics) = (at(&facets.year), at(&facets.committee), at(&facets.topic));
+    let mut combos: Vec<[u32; 4]> = Vec::new();
+    let mut combo_at: BTreeMap<[u32; 4], u32> = BTreeMap::new();
+    let mut bytes = Vec::with_capacity(archive.letters.len() * 4);
     for letter in &archive.letters {
-        write_varint(
-            &mut bytes,
-            position(&facets.year, &letter.year().to_string()),
-        );
-        write_varint(&mut bytes, position(&facets.committee, &letter.committee));
-        write_varint(
-            &mut bytes,
-            kinds.iter().position(|k| *k == letter.kind).unwrap_or(0) as u32,
-        );
         let class = letter
             .category
             .as_ref()
             .and_then(|c| facets.class.iter().position(|[code, _]| code == c))
             .map_or(0, |i| i as u32 + 1);
-        write_varint(&mut bytes, class);
-        let topics: Vec<u32> = letter
+        let combo = [
+            years.get(&letter.year().to_string()).copied().unwrap_or(0),
+            committees.get(&letter.committee).copied().unwrap_or(0),
+            kinds.iter().position(|k| *k == letter.kind).unwrap_or(0) as u32,
+            class,
+        ];
+        let n = *combo_at.entry(combo).or_insert_with(|| {
+            combos.push(combo);
+            combos.len() as u32 - 1
+        });
+        write_varint(&mut bytes, n);
+        let ts: Vec<u32> = letter
             .topics
             .iter()
-            .filter_map(|t| topic_at.get(t.as_str()).copied())
+            .filter_map(|t| topics.get(t).copied())
             .collect();
-        write_varint(&mut bytes, topics.len() as u32);
-        for t in topics {
+        write_varint(&mut bytes, ts.len() as u32);
+        for t in ts {
             write_varint(&mut bytes, t);
         }
     }
-    (facets, bytes)
+    (facets, combos, bytes)
 }

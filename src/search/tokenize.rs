@@ -73,15 +73,22 @@ pub struct Unit {
 /// The runs of units of a normalised text, in order. Each run is a maximal sequence of units with no
 /// separator between them (`98号` is one run of two units, `98 号` two runs).
 pub fn runs(normalized: &str) -> Vec<Vec<Unit>> {
-    let mut runs: Vec<Vec<Unit>> = Vec::new();
-    let mut current: Vec<Unit> = Vec::new();
+    let mut out = Vec::new();
+    for_each_run(normalized, &mut Vec::new(), |run| out.push(run.to_vec()));
+    out
+}
+
+/// Calls `f` with each run of units of a normalised text, reusing `buffer` (the index calls this for
+/// every letter: no allocation per run).
+pub fn for_each_run(normalized: &str, buffer: &mut Vec<Unit>, mut f: impl FnMut(&[Unit])) {
+    buffer.clear();
     let mut word_start: Option<usize> = None;
     for (i, c) in normalized.char_indices() {
         let class = class(c);
         if class != Class::Word
             && let Some(s) = word_start.take()
         {
-            current.push(Unit {
+            buffer.push(Unit {
                 start: s,
                 end: i,
                 word: true,
@@ -91,29 +98,29 @@ pub fn runs(normalized: &str) -> Vec<Vec<Unit>> {
             Class::Word => {
                 word_start.get_or_insert(i);
             }
-            Class::Han => current.push(Unit {
+            Class::Han => buffer.push(Unit {
                 start: i,
                 end: i + c.len_utf8(),
                 word: false,
             }),
             Class::Separator => {
-                if !current.is_empty() {
-                    runs.push(std::mem::take(&mut current));
+                if !buffer.is_empty() {
+                    f(buffer);
+                    buffer.clear();
                 }
             }
         }
     }
     if let Some(s) = word_start {
-        current.push(Unit {
+        buffer.push(Unit {
             start: s,
             end: normalized.len(),
             word: true,
         });
     }
-    if !current.is_empty() {
-        runs.push(current);
+    if !buffer.is_empty() {
+        f(buffer);
     }
-    runs
 }
 
 /// The tokens of a text: words, and overlapping Han pairs (a lone Han character alone). This is the

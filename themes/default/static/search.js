@@ -131,14 +131,15 @@
   }
 
   Index.prototype.open = async function () {
-    var m = JSON.parse(new TextDecoder().decode(await this.get(this.base + "manifest.json")));
+    var m = JSON.parse(new TextDecoder().decode(await inflate(await this.get(this.base + "manifest.z"))));
     this.manifest = m;
     this.total = m.letters;
     this.firsts = m.firsts ? m.firsts.split("\n") : [];
-    var f = await inflate(await this.get(this.base + "facets.bin")), pos = { at: 0 };
+    var f = await inflate(await this.get(this.base + "facets.z?v=" + m.build)), pos = { at: 0 };
     this.facetOf = [];
     for (var i = 0; i < m.letters; i++) {
-      var r = { year: varint(f, pos), committee: varint(f, pos), kind: varint(f, pos), "class": varint(f, pos) - 1, topic: [] };
+      var c = m.combos[varint(f, pos)];
+      var r = { year: c[0], committee: c[1], kind: c[2], "class": c[3] - 1, topic: [] };
       for (var t = varint(f, pos); t > 0; t--) r.topic.push(varint(f, pos));
       this.facetOf.push(r);
     }
@@ -156,7 +157,7 @@
   Index.prototype.chunk = function (n) {
     if (!this.chunks.has(n)) {
       var self = this;
-      this.chunks.set(n, this.get(this.base + "c/" + this.manifest.chunks[n]).then(inflate).then(function (b) {
+      this.chunks.set(n, this.get(this.base + "c/" + n + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
         var terms = new Map(), pos = { at: 0 }, dec = new TextDecoder();
         while (pos.at < b.length) {
           var len = varint(b, pos), term = dec.decode(b.subarray(pos.at, pos.at + len));
