@@ -8,10 +8,10 @@
   var MAX_GRAM = 4;
   var META = "\u0001";
   var ID = "\u0002";
-  var PAGE = 10;
-  /* A query whose candidates must be checked against the text is checked whole when it has at most
-   * this many candidates (so its count is exact); beyond that, as the results are shown. */
-  var CHECK_ALL = 20;
+  var PAGE = 5;
+  /* A query whose candidates must be checked against the text is checked whole when it has no more
+   * candidates than a page shows (so its count is exact); beyond that, as the results are shown. */
+  var CHECK_ALL = PAGE;
 
   // ---- tokenizer (mirror of src/search/tokenize.rs) ----
 
@@ -75,8 +75,12 @@
   function queryGrams(part) {
     var n = normalize(part), rs = runs(n), grams = [];
     rs.forEach(function (run) {
-      if (run.length <= MAX_GRAM) grams.push(n.slice(run[0].start, run[run.length - 1].end));
-      else for (var i = 0; i + MAX_GRAM <= run.length; i++) grams.push(n.slice(run[i].start, run[i + MAX_GRAM - 1].end));
+      var starts = [];
+      for (var i = 0; i < run.length - MAX_GRAM; i += MAX_GRAM) starts.push(i);
+      starts.push(Math.max(0, run.length - MAX_GRAM));
+      starts.forEach(function (i) {
+        grams.push(n.slice(run[i].start, run[Math.min(i + MAX_GRAM, run.length) - 1].end));
+      });
     });
     var exact = rs.length === 1 && rs[0].length <= MAX_GRAM && rs[0][0].start === 0 &&
       rs[0][rs[0].length - 1].end === n.length;
