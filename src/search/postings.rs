@@ -71,7 +71,7 @@ impl List {
 /// never held twice.
 pub fn build(letters: usize, source: impl Fn(usize) -> Source + Sync) -> Vec<(String, List)> {
     // [body, heading]
-    let mut packed: [HashMap<u64, List, Fx>; 2] = Default::default();
+    let mut packed: [HashMap<u128, List, Fx>; 2] = Default::default();
     let mut text: [HashMap<String, List, Fx>; 2] = Default::default();
     let mut ids: HashMap<String, List, Fx> = HashMap::default();
     let blocks: Vec<(usize, usize)> = (0..letters)
@@ -128,14 +128,14 @@ const BLOCK: usize = 200;
 
 /// One block's grams: [body, heading] lists keyed by packed characters or by text, and identifiers.
 struct Block {
-    packed: [HashMap<u64, Vec<u32>, Fx>; 2],
+    packed: [HashMap<u128, Vec<u32>, Fx>; 2],
     text: [HashMap<String, Vec<u32>, Fx>; 2],
     ids: HashMap<String, Vec<u32>, Fx>,
 }
 
-/// Reads one block of letters. A gram of basic-plane Han characters (nearly all of them) is keyed by
-/// its characters packed into a `u64`, which hashes far faster than its text; other grams (with
-/// words) by their text.
+/// Reads one block of letters. A gram is keyed by its units packed into a `u128` (see [`unit_code`]),
+/// which hashes far faster than its text; only grams with a word longer than four characters are
+/// keyed by text.
 fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Block {
     let mut block = Block {
         packed: Default::default(),
@@ -144,6 +144,7 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
     };
     let mut seen = Seen::default();
     let mut units = Vec::new();
+    let mut codes: Vec<Option<u32>> = Vec::new();
     for i in letters {
         let letter = i as u32;
         let source = source(i);
@@ -155,26 +156,28 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
         {
             seen.clear();
             for_each_run(section, &mut units, |run| {
+                codes.clear();
+                codes.extend(
+                    run.iter()
+                        .map(|u| unit_code(&section[u.start..u.end], u.word)),
+                );
                 for start in 0..run.len() {
-                    let mut key: u64 = 0;
+                    let mut key: Option<u128> = Some(0);
                     for n in 1..=MAX_GRAM.min(run.len() - start) {
-                        let unit = run[start + n - 1];
-                        let c = if unit.word {
-                            u64::MAX
-                        } else {
-                            section[unit.start..]
-                                .chars()
-                                .next()
-                                .map_or(u64::MAX, |c| c as u64)
-                        };
-                        if key != u64::MAX && c < 0x1_0000 {
-                            key |= c << (16 * (n - 1));
-                            if seen.insert(key) {
-                                packed.entry(key).or_default().push(letter);
+                        key = key
+                            .zip(codes[start + n - 1])
+                            .map(|(k, c)| k | (c as u128) << (32 * (n - 1)));
+                        match key {
+                            Some(k) => {
+                                if seen.insert(k) {
+                                    packed.entry(k).or_default().push(letter);
+                                }
                             }
-                        } else {
-                            key = u64::MAX;
-                            add(text, &section[run[start].start..unit.end], letter);
+                            None => add(
+                                text,
+                                &section[run[start].start..run[start + n - 1].end],
+                                letter,
+                            ),
                         }
                     }
                 }
@@ -187,12 +190,38 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
     block
 }
 
-fn unpack(key: u64) -> String {
-    (0..4)
-        .map(|k| (key >> (16 * k)) as u16)
-        .take_while(|&c| c != 0)
-        .filter_map(|c| char::from_u32(c as u32))
-        .collect()
+/// A unit as 32 bits, for packing up to four into a `u128` key: a Han character is its code point;
+/// a word of at most four characters is `1 << 31 | length << 28 | its ASCII bytes, 7 bits each`.
+/// Longer words have none: their grams are keyed by text.
+fn unit_code(unit: &str, word: bool) -> Option<u32> {
+    if !word {
+        return unit.chars().next().map(|c| c as u32);
+    }
+    (unit.len() <= 4).then(|| {
+        unit.bytes()
+            .enumerate()
+            .fold(1 << 31 | (unit.len() as u32) << 28, |code, (i, b)| {
+                code | (b as u32 & 0x7F) << (7 * i)
+            })
+    })
+}
+
+/// The text of a packed gram (see [`unit_code`]).
+fn unpack(key: u128) -> String {
+    let mut out = String::new();
+    for lane in 0..4 {
+        let code = (key >> (32 * lane)) as u32;
+        if code == 0 {
+            break;
+        }
+        if code >> 31 == 1 {
+            let len = (code >> 28 & 0x7) as usize;
+            out.extend((0..len).map(|i| char::from((code >> (7 * i)) as u8 & 0x7F)));
+        } else {
+            out.extend(char::from_u32(code));
+        }
+    }
+    out
 }
 
 fn add(map: &mut HashMap<String, Vec<u32>, Fx>, gram: &str, letter: u32) {
@@ -213,7 +242,7 @@ fn add(map: &mut HashMap<String, Vec<u32>, Fx>, gram: &str, letter: u32) {
 /// than once per occurrence (letters repeat their grams about four times over).
 #[derive(Default)]
 struct Seen {
-    keys: Vec<u64>,
+    keys: Vec<u128>,
     generations: Vec<u32>,
     generation: u32,
     len: usize,
@@ -229,8 +258,8 @@ impl Seen {
         self.len = 0;
     }
 
-    fn insert(&mut self, key: u64) -> bool {
-        let hash = mix(key);
+    fn insert(&mut self, key: u128) -> bool {
+        let hash = mix(key as u64 ^ mix((key >> 64) as u64));
         if (self.len + 1) * 2 > self.keys.len() {
             self.grow();
         }
@@ -251,7 +280,7 @@ impl Seen {
     }
 
     fn grow(&mut self) {
-        let old: Vec<u64> = (0..self.keys.len())
+        let old: Vec<u128> = (0..self.keys.len())
             .filter(|&i| self.generations[i] == self.generation)
             .map(|i| self.keys[i])
             .collect();
@@ -388,6 +417,11 @@ impl Hasher for FxHasher {
         self.write_u64(i as u64);
     }
 
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
+    }
+
     fn write_u64(&mut self, i: u64) {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
@@ -458,6 +492,27 @@ mod tests {
         assert_eq!(terms[&format!("494{ID}")], [0]);
         assert_eq!(terms[&format!("温科提复[2023]98号{ID}")], [0]);
         assert!(!terms.contains_key(&format!("正文{META}")));
+    }
+
+    #[test]
+    fn packed_grams_unpack_to_their_text() {
+        for gram in ["制造业", "2023年", "dh02号", "𠀀𠀁中a", "a", "科技成果"] {
+            let n = normalize(gram);
+            let mut units = Vec::new();
+            let mut key = 0u128;
+            for_each_run(&n, &mut units, |run| {
+                for (i, u) in run.iter().enumerate() {
+                    let code = unit_code(&n[u.start..u.end], u.word).unwrap();
+                    key |= (code as u128) << (32 * i);
+                }
+            });
+            assert_eq!(unpack(key), n);
+        }
+        assert_eq!(
+            unit_code("20240076", true),
+            None,
+            "long words are keyed by text"
+        );
     }
 
     #[test]

@@ -351,7 +351,7 @@
     this.root.querySelector("[name=sort]").addEventListener("change", function (e) {
       var s = self.state(); s.sort = e.target.value; self.go(s);
     });
-    this.more.addEventListener("click", function () { self.page(); });
+    this.more.addEventListener("click", function () { self.page(true); });
     window.addEventListener("popstate", function () { self.show(); });
     try {
       await this.index.open();
@@ -376,7 +376,7 @@
     this.input.value = s.q;
     this.root.querySelector("[name=sort]").value = s.sort;
     this.list.textContent = "";
-    this.facets.textContent = "";
+    this.clearFacets();
     this.more.hidden = true;
     if (!s.q) { this.status.textContent = "请输入检索词。"; return; }
     this.status.textContent = "正在检索…";
@@ -402,7 +402,7 @@
   };
 
   /* Shows the next page of results, checking each against the text first when the query needs it. */
-  Page.prototype.page = async function () {
+  Page.prototype.page = async function (more) {
     var c = this.current, self = this;
     var shown = [];
     for (;;) {
@@ -417,7 +417,10 @@
       bad.forEach(function (n) { c.rejected.add(n); });
     }
     this.renderFacets(res.counts);
-    next.forEach(function (n, i) { self.list.appendChild(self.item(recs[i], c.hit.parts, c.shown + i === 0)); });
+    var items = next.map(function (n, i) { return self.item(recs[i], c.hit.parts); });
+    items.forEach(function (li) { self.list.appendChild(li); });
+    // After "more", keyboard and screen-reader users continue at the first new result.
+    if (more && items.length) items[0].querySelector("a").focus();
     c.shown += next.length;
     var total = res.list.length, sure = c.hit.exact || c.checked || c.shown >= total;
     this.status.textContent = total === 0 ? "没有找到与“" + c.s.q + "”相符的答复函。"
@@ -425,7 +428,7 @@
     this.more.hidden = c.shown >= total;
   };
 
-  Page.prototype.item = function (r, ps, first) {
+  Page.prototype.item = function (r, ps) {
     var li = el("li", { "class": "letter-item search-result" });
     var h = el("h2", { "class": "letter-item-title" });
     var a = el("a", { href: this.siteRoot + r.u });
@@ -463,9 +466,16 @@
 
   var LABELS = { year: "年度", committee: "来文单位", topic: "主题", kind: "类型", "class": "答复类别" };
 
+  /* Empties the filter box, keeping its legend. */
+  Page.prototype.clearFacets = function () {
+    Array.prototype.slice.call(this.facets.querySelectorAll(".search-facet")).forEach(function (e) { e.remove(); });
+    this.facets.hidden = true;
+  };
+
   Page.prototype.renderFacets = function (counts) {
     var self = this, c = this.current, m = this.index.manifest.facets;
-    this.facets.textContent = "";
+    this.clearFacets();
+    this.facets.hidden = false;
     FACETS.forEach(function (k) {
       var names = m[k];
       if (!names.length) return;
