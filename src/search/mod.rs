@@ -8,8 +8,9 @@
 //! - `search/facets.z`: every letter's facet values (zlib), see `records::facets`;
 //! - `search/l/<n>.z`: letter n's result data and searchable text (zlib JSON), see `records::Record`.
 //!
-//! The index is made from `Archive::letters`, after `archive::arrange` dropped drafts and 不予公开
-//! letters and cut 摘要公开 letters to their summary, so nothing unpublished can reach it.
+//! The index is made from `Archive::letters`, after `archive::arrange` dropped 不予公开 letters and
+//! cut 摘要公开 letters to their summary, so nothing unpublished can reach it; drafts (there only in a
+//! `--drafts` preview) are left out here too, so a preview's index holds only what will be published.
 
 pub mod postings;
 pub mod records;
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::archive::Archive;
 use crate::config::SiteConfig;
+use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
 pub const FORMAT: u32 = 1;
@@ -45,11 +47,12 @@ struct Manifest {
 
 /// Builds the search index of the archive: every file to write, as (path under the output root, bytes).
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
-    let total = archive.letters.len();
+    let letters: Vec<&Letter> = archive.letters.iter().filter(|l| !l.draft).collect();
+    let total = letters.len();
     let (chunks, letter_files) = rayon::join(
         || {
             let terms = postings::build(total, |i| {
-                let letter = &archive.letters[i];
+                let letter = letters[i];
                 let (text, meta_len, _) = records::search_text(letter);
                 postings::Source {
                     text,
@@ -63,8 +66,7 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
                 .collect::<Vec<_>>()
         },
         || {
-            archive
-                .letters
+            letters
                 .par_iter()
                 .enumerate()
                 .map(|(i, letter)| {
@@ -88,7 +90,7 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
                 .collect::<Vec<_>>()
         },
     );
-    let (facets, combos, facet_bytes) = records::facets(archive, config);
+    let (facets, combos, facet_bytes) = records::facets(archive, &letters, config);
     let facet_bytes = compress(&facet_bytes, 9);
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(chunks.len() + total + 2);

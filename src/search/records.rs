@@ -91,11 +91,15 @@ pub struct Facets {
     pub topic: Vec<String>,
 }
 
-/// The facet names, the distinct combinations of a letter's single-valued facets (`[year, committee,
+/// The facet names (of the archive's indexes), the distinct combinations of a letter's single-valued facets (`[year, committee,
 /// kind, class + 1 (0: none)]`, as positions in the name lists), and the file `search/facets.z`
 /// (zlib): for each letter in archive order, varints `combination, topic count, topics…`. Few
 /// letters differ in more than their topics, so this is about two bytes a letter before compression.
-pub fn facets(archive: &Archive, config: &SiteConfig) -> (Facets, Vec<[u32; 4]>, Vec<u8>) {
+pub fn facets(
+    archive: &Archive,
+    letters: &[&Letter],
+    config: &SiteConfig,
+) -> (Facets, Vec<[u32; 4]>, Vec<u8>) {
     let names = |index: Index| -> Vec<String> {
         archive
             .terms(index)
@@ -105,7 +109,7 @@ pub fn facets(archive: &Archive, config: &SiteConfig) -> (Facets, Vec<[u32; 4]>,
     };
     let kinds: Vec<Kind> = [Kind::Proposal, Kind::Suggestion, Kind::Motion]
         .into_iter()
-        .filter(|k| archive.letters.iter().any(|l| l.kind == *k))
+        .filter(|k| letters.iter().any(|l| l.kind == *k))
         .collect();
     let facets = Facets {
         year: names(Index::Years),
@@ -130,8 +134,8 @@ pub fn facets(archive: &Archive, config: &SiteConfig) -> (Facets, Vec<[u32; 4]>,
     let (years, committees, topics) = (at(&facets.year), at(&facets.committee), at(&facets.topic));
     let mut combos: Vec<[u32; 4]> = Vec::new();
     let mut combo_at: BTreeMap<[u32; 4], u32> = BTreeMap::new();
-    let mut bytes = Vec::with_capacity(archive.letters.len() * 4);
-    for letter in &archive.letters {
+    let mut bytes = Vec::with_capacity(letters.len() * 4);
+    for letter in letters {
         let class = letter
             .category
             .as_ref()
