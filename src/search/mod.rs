@@ -49,47 +49,47 @@ struct Manifest {
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
     let letters: Vec<&Letter> = archive.letters.iter().filter(|l| !l.draft).collect();
     let total = letters.len();
-    let (chunks, letter_files) = rayon::join(
-        || {
-            let terms = postings::build(total, |i| {
-                let letter = letters[i];
-                let (text, meta_len, _) = records::search_text(letter);
-                postings::Source {
-                    text,
-                    meta_len,
-                    ids: records::identifiers(letter),
-                }
-            });
-            postings::chunk(&terms, total)
-                .into_par_iter()
-                .map(|c| (c.first, compress(&c.bytes, 9)))
-                .collect::<Vec<_>>()
-        },
-        || {
-            letters
-                .par_iter()
-                .enumerate()
-                .map(|(i, letter)| {
-                    let (text, meta_len, body) = records::search_text(letter);
-                    let record = records::Record {
-                        t: &letter.title,
-                        u: letter.url_path(),
-                        d: letter.date.to_string(),
-                        n: letter.doc_number.as_deref(),
-                        c: &letter.committee,
-                        k: letter.kind.label(),
-                        p: letter.number.as_deref(),
-                        r: &letter.proposers,
-                        s: &text,
-                        m: text[..meta_len].encode_utf16().count(),
-                        b: text[..body].encode_utf16().count(),
-                    };
-                    let json = serde_json::to_vec(&record).unwrap_or_default();
-                    (format!("search/l/{i}.z"), compress(&json, 1))
-                })
-                .collect::<Vec<_>>()
-        },
-    );
+    // One after the other, not side by side: each is parallel inside, and their peaks of memory
+    // should not add up.
+    let chunks: Vec<(String, Vec<u8>)> = {
+        let terms = postings::build(total, |i| {
+            let letter = letters[i];
+            let (text, meta_len, _) = records::search_text(letter);
+            postings::Source {
+                text,
+                meta_len,
+                ids: records::identifiers(letter),
+            }
+        });
+        let chunks = postings::chunk(&terms, total);
+        drop(terms);
+        chunks
+            .into_par_iter()
+            .map(|c| (c.first, compress(&c.bytes, 9)))
+            .collect()
+    };
+    let letter_files: Vec<(String, Vec<u8>)> = letters
+        .par_iter()
+        .enumerate()
+        .map(|(i, letter)| {
+            let (text, meta_len, body) = records::search_text(letter);
+            let record = records::Record {
+                t: &letter.title,
+                u: letter.url_path(),
+                d: letter.date.to_string(),
+                n: letter.doc_number.as_deref(),
+                c: &letter.committee,
+                k: letter.kind.label(),
+                p: letter.number.as_deref(),
+                r: &letter.proposers,
+                s: &text,
+                m: text[..meta_len].encode_utf16().count(),
+                b: text[..body].encode_utf16().count(),
+            };
+            let json = serde_json::to_vec(&record).unwrap_or_default();
+            (format!("search/l/{i}.z"), compress(&json, 1))
+        })
+        .collect();
     let (facets, combos, facet_bytes) = records::facets(archive, &letters, config);
     let facet_bytes = compress(&facet_bytes, 9);
 
