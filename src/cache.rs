@@ -568,12 +568,56 @@ pub fn build(
             Some(manifest::render_reusing(&archive, &config, &sha256, &reuse))
         }
     };
+    // The search index depends on every published letter's text: made again from every letter
+    // when a letter or the site changed, otherwise the previous build's files are kept.
+    let search_fp = {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(&site.to_le_bytes());
+        h.update(b"search");
+        for l in &archive.letters {
+            h.update(&l.digest.to_le_bytes());
+            h.update(&[u8::from(l.draft)]);
+        }
+        h.digest()
+    };
+    let search_kept: Option<Vec<(String, FileEntry)>> = old_files.and_then(|files| {
+        let old: Vec<&String> = files
+            .iter()
+            .filter(|(_, e)| e.fingerprint == search_fp)
+            .map(|(p, _)| p)
+            .collect();
+        if old.is_empty() {
+            return None;
+        }
+        old.into_iter()
+            .map(|p| kept(p, search_fp).map(|e| (p.clone(), e)))
+            .collect()
+    });
+    let search_new: Vec<(String, Vec<u8>)> = match &search_kept {
+        Some(_) => Vec::new(),
+        None => {
+            parsed += hydrate_all(&mut archive, &whole, &files, &config)?;
+            crate::search::build_index(&archive, &config)
+        }
+    };
+    timings.lap("search index");
     let extra = std::iter::once((
         manifest::MANIFEST_FILE,
         manifest_fp,
         manifest_kept,
         manifest_bytes,
     ))
+    .chain(
+        search_kept
+            .iter()
+            .flatten()
+            .map(|(path, entry)| (path.as_str(), search_fp, Some(entry.clone()), None)),
+    )
+    .chain(
+        search_new
+            .iter()
+            .map(|(path, bytes)| (path.as_str(), search_fp, None, Some(bytes.clone()))),
+    )
     .chain(theme.assets.iter().map(|(path, bytes)| {
         let fp = xxhash_rust::xxh3::xxh3_64(bytes);
         (path.as_str(), fp, kept(path, fp), Some(bytes.clone()))
@@ -894,6 +938,28 @@ fn hydrate(
     for page in stale {
         needed.extend(render::letters_shown(page, archive, config));
     }
+    hydrate_shown(archive, needed, whole, files, config)
+}
+
+/// Parses again every published letter that came from the cache (for the search index, which
+/// needs every letter's text).
+fn hydrate_all(
+    archive: &mut Archive,
+    whole: &BTreeSet<PathBuf>,
+    files: &LetterFiles,
+    config: &SiteConfig,
+) -> Result<usize, BuildError> {
+    let needed: BTreeSet<Shown> = (0..archive.letters.len()).map(Shown::Listed).collect();
+    hydrate_shown(archive, needed, whole, files, config)
+}
+
+fn hydrate_shown(
+    archive: &mut Archive,
+    needed: BTreeSet<Shown>,
+    whole: &BTreeSet<PathBuf>,
+    files: &LetterFiles,
+    config: &SiteConfig,
+) -> Result<usize, BuildError> {
     let letter_of = |archive: &Archive, shown: Shown| match shown {
         Shown::Listed(i) => archive.letters[i].clone(),
         Shown::Unlisted(i) => archive.unlisted[i].clone(),

@@ -20,6 +20,7 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod search;
 pub mod serve;
 pub mod session;
 pub mod site_check;
@@ -160,7 +161,9 @@ pub fn publish(
     let manifest_bytes = manifest::render(&archive, &config, &|path| {
         sha256.get(path).map(|s| (*s).to_owned())
     });
+    let search_files = search::build_index(&archive, &config);
     let extra = std::iter::once((manifest::MANIFEST_FILE, manifest_bytes.as_slice()))
+        .chain(search_files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
         .chain(theme.assets.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
     for (path, bytes) in extra {
         staging

