@@ -148,8 +148,11 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
     for i in letters {
         let letter = i as u32;
         let source = source(i);
+        // Normalising can shorten the text (`〔` is three bytes, `[` one): the heading part is
+        // normalised on its own, never cut from the whole at its unnormalised length.
         let normalized = normalize(&source.text);
-        let sections = [&normalized[..], &normalized[..source.meta_len]];
+        let heading = normalize(&source.text[..source.meta_len]);
+        let sections = [&normalized[..], &heading[..]];
         for (section, (packed, text)) in sections
             .into_iter()
             .zip(block.packed.iter_mut().zip(&mut block.text))
@@ -552,6 +555,17 @@ mod tests {
             None,
             "long words are keyed by text"
         );
+    }
+
+    #[test]
+    fn heading_with_full_width_characters_ends_where_it_ends() {
+        // Normalising shortens the heading by 2 bytes a character here; the body must not leak in.
+        let head = "关于ＡＩ〔2023〕";
+        let text = format!("{head}\n市政协正文");
+        let terms = decoded(&[source(&text, head.len(), &[])]);
+        assert_eq!(terms[&format!("ai{META}")], [0]);
+        assert!(!terms.contains_key(&format!("市{META}")));
+        assert_eq!(terms["市政协正"], [0]);
     }
 
     #[test]
