@@ -90,22 +90,29 @@ if [ ! -x "$WORK/base-$BASE_REV/target/release/dafu" ]; then
 fi
 BASE="$WORK/base-$BASE_REV/target/release/dafu"
 
-measure() {  # measure NAME OUT -- COMMAND...  -> appends "name wall_s rss_kb" per run
+measure() {  # measure NAME OUT -- COMMAND...  -> appends "name wall_s rss_kb user_s sys_s" per run
     local name="$1" out="$2"; shift 3
     for ((i = 1; i <= RUNS; i++)); do
         rm -rf "$out"; sync
         /usr/bin/time -v -o "$WORK/$name.time" "$@" >/dev/null 2>"$WORK/$name.log"
-        local wall rss
+        local wall rss user sys
         wall="$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($NF, p, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + p[j]; print s }' "$WORK/$name.time")"
         rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/$name.time")"
-        printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" >>"$WORK/runs.tsv"
-        printf '   %-12s run %d/%d: %6.2f s, %6.0f MiB\n' "$name" "$i" "$RUNS" "$wall" "$((rss / 1024))" >&2
+        user="$(sed -n 's/.*User time (seconds): //p' "$WORK/$name.time")"
+        sys="$(sed -n 's/.*System time (seconds): //p' "$WORK/$name.time")"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$user" "$sys" >>"$WORK/runs.tsv"
+        printf '   %-12s run %d/%d: %6.2f s, %6.0f MiB, CPU %s s user + %s s system\n' "$name" "$i" "$RUNS" "$wall" "$((rss / 1024))" "$user" "$sys" >&2
     done
 }
 : >"$WORK/runs.tsv"
 say "dafu builds, $RUNS runs each"
-measure dafu-base "$WORK/out-base" -- "$BASE" build --root "$NATIVE" --out "$WORK/out-base"
-measure dafu "$WORK/out-dafu" -- "$DAFU" build --root "$NATIVE" --out "$WORK/out-dafu"
+# Alternating, so that load from elsewhere on the machine falls on both alike.
+TOTAL_RUNS="$RUNS"
+for ((r = 1; r <= TOTAL_RUNS; r++)); do
+    RUNS=1 measure dafu-base "$WORK/out-base" -- "$BASE" build --root "$NATIVE" --out "$WORK/out-base"
+    RUNS=1 measure dafu "$WORK/out-dafu" -- "$DAFU" build --root "$NATIVE" --out "$WORK/out-dafu"
+done
+RUNS="$TOTAL_RUNS"
 rm -rf "$WORK/out-base"
 
 # --- Pagefind on the Hugo build of the same letters -----------------------------------------------

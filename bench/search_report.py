@@ -5,11 +5,13 @@ import glob, gzip, json, os, statistics, sys
 work, pf_version = sys.argv[1], sys.argv[2]
 runs = {}
 for line in open(f"{work}/runs.tsv"):
-    name, wall, rss = line.split("\t")
-    runs.setdefault(name, []).append((float(wall), int(rss)))
+    name, wall, rss, *cpu = line.strip().split("\t")
+    runs.setdefault(name, []).append((float(wall), int(rss), sum(float(c) for c in cpu) if cpu else float("nan")))
 def build(name):
     r = runs[name]
-    return statistics.median(w for w, _ in r), max(m for _, m in r) / 1024
+    return statistics.median(w for w, _, _ in r), max(m for _, m, _ in r) / 1024
+def cpu(name):
+    return statistics.median(c for _, _, c in runs[name])
 
 def tree(path, skip=()):
     files = [f for f in glob.glob(f"{path}/**/*", recursive=True) if os.path.isfile(f) and os.path.basename(f) not in skip]
@@ -59,6 +61,7 @@ p_size, p_files = tree(f"{work}/out-hugo/pagefind")
 print(f"# Search benchmark: dafu and Pagefind {pf_version} (extended) on {len(dafu)} queries\n")
 print("| | dafu | Pagefind |\n| --- | ---: | ---: |")
 print(f"| index build: wall time | {wall - base_wall:+.2f} s (build {base_wall:.2f} → {wall:.2f} s) | {pf_wall:.1f} s (after Hugo) |")
+print(f"| index build: CPU time (user + system) | {cpu('dafu') - cpu('dafu-base'):+.1f} s (build {cpu('dafu-base'):.1f} → {cpu('dafu'):.1f} s) | {cpu('pagefind'):.1f} s |")
 print(f"| index build: peak memory | build {base_rss:.0f} → {rss:.0f} MiB | {pf_rss:.0f} MiB |")
 print(f"| index on disk | {d_size / 1e6:.1f} MB in {d_files} files ({d_size / p_size:.2f}×) | {p_size / 1e6:.1f} MB in {p_files} files |")
 db = [d["search_bytes"] for d in dafu_bytes]; pb = [r["bytes"] for r in pf]

@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::tokenize::{MAX_GRAM, for_each_run, normalize};
+use super::tokenize::{Class, MAX_GRAM, class, normalize, normalize_char};
 
 /// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
 pub const META: char = '\u{1}';
@@ -85,10 +85,10 @@ pub fn build(letters: usize, source: impl Fn(usize) -> Source + Sync) -> Vec<(St
             .map(|&(first, end)| read_block(first..end, &source))
             .collect();
         for block in done {
-            for (map, pool) in packed.iter_mut().zip(block.packed) {
-                for (&key, &(head, _)) in &pool.ends {
+            for (map, lists) in packed.iter_mut().zip(block.packed) {
+                for (key, letters) in lists {
                     let list = map.entry(key).or_default();
-                    pool.letters(head, |l| list.push(l));
+                    letters.into_iter().for_each(|l| list.push(l));
                 }
             }
             for (map, lists) in text.iter_mut().zip(block.text) {
@@ -128,12 +128,12 @@ const BLOCK: usize = 200;
 
 /// One block's grams: [body, heading] lists keyed by packed characters or by text, and identifiers.
 struct Block {
-    packed: [Pool; 2],
+    packed: [HashMap<u128, Vec<u32>, Fx>; 2],
     text: [HashMap<String, Vec<u32>, Fx>; 2],
     ids: HashMap<String, Vec<u32>, Fx>,
 }
 
-/// Reads one block of letters. A gram is keyed by its units packed into a `u128` (see [`unit_code`]),
+/// Reads one block of letters. A gram is keyed by its units' codes packed into a `u128`,
 /// which hashes far faster than its text; only grams with a word longer than four characters are
 /// keyed by text.
 fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Block {
@@ -144,15 +144,10 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
     };
     let mut seen = Seen::default();
     let mut units = Vec::new();
-    let mut codes: Vec<Option<u32>> = Vec::new();
     for i in letters {
         let letter = i as u32;
         let source = source(i);
-        let normalized = normalize(&source.text);
-        // Normalised on its own: normalising changes byte lengths (`【` is 3 bytes, `[` one), so
-        // `meta_len`, counted in the source text, is no offset into `normalized`.
-        let meta = normalize(&source.text[..source.meta_len]);
-        let sections = [&normalized[..], &meta[..]];
+        let sections = [&source.text[..], &source.text[..source.meta_len]];
         for (section, (packed, text)) in sections
             .into_iter()
             .zip(block.packed.iter_mut().zip(&mut block.text))
@@ -160,30 +155,25 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
             seen.clear();
             // A clause repeated within a letter adds nothing: skip it (about a quarter of the text).
             let mut runs_seen: HashSet<&str, Fx> = HashSet::default();
-            for_each_run(section, &mut units, |run| {
+            for_each_coded_run(section, &mut units, |run| {
                 if !runs_seen.insert(&section[run[0].start..run[run.len() - 1].end]) {
                     return;
                 }
-                codes.clear();
-                codes.extend(
-                    run.iter()
-                        .map(|u| unit_code(&section[u.start..u.end], u.word)),
-                );
                 for start in 0..run.len() {
                     let mut key: Option<u128> = Some(0);
                     for n in 1..=MAX_GRAM.min(run.len() - start) {
                         key = key
-                            .zip(codes[start + n - 1])
+                            .zip(run[start + n - 1].code)
                             .map(|(k, c)| k | (c as u128) << (32 * (n - 1)));
                         match key {
                             Some(k) => {
                                 if seen.insert(k) {
-                                    packed.push(k, letter);
+                                    packed.entry(k).or_default().push(letter);
                                 }
                             }
                             None => add(
                                 text,
-                                &section[run[start].start..run[start + n - 1].end],
+                                &normalize(&section[run[start].start..run[start + n - 1].end]),
                                 letter,
                             ),
                         }
@@ -198,9 +188,70 @@ fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source
     block
 }
 
+/// A unit of a letter's text as the index reads it: where it is in the original (unnormalised) text,
+/// and its code: a Han character's code point, or `1 << 31 | length << 28 | ASCII bytes, 7 bits
+/// each` for a word of at most four characters (none for a longer word: its grams are keyed by text).
+#[derive(Clone, Copy)]
+struct CodedUnit {
+    start: usize,
+    end: usize,
+    code: Option<u32>,
+}
+
+/// The tokenizer's runs (`tokenize::for_each_run`), read straight from the original text in one pass,
+/// normalising as it goes and coding each unit: the index's hot loop, so no normalised copy of the
+/// text and no second decoding of it. Tested against `for_each_run` below.
+fn for_each_coded_run(text: &str, units: &mut Vec<CodedUnit>, mut f: impl FnMut(&[CodedUnit])) {
+    units.clear();
+    // The word being read: start, length, and its packed code while it is at most four long.
+    let mut word: Option<(usize, u32, u32)> = None;
+    let flush = |word: &mut Option<(usize, u32, u32)>, end: usize, units: &mut Vec<CodedUnit>| {
+        if let Some((start, len, code)) = word.take() {
+            units.push(CodedUnit {
+                start,
+                end,
+                code: (len <= 4).then_some(1 << 31 | len << 28 | code),
+            });
+        }
+    };
+    for (i, c) in text.char_indices() {
+        let n = normalize_char(c);
+        match class(n) {
+            Class::Word => {
+                let (_, len, code) = word.get_or_insert((i, 0, 0));
+                if *len < 4 {
+                    *code |= (n as u32 & 0x7F) << (7 * *len);
+                }
+                *len += 1;
+            }
+            Class::Han => {
+                flush(&mut word, i, units);
+                units.push(CodedUnit {
+                    start: i,
+                    end: i + c.len_utf8(),
+                    code: Some(n as u32),
+                });
+            }
+            Class::Separator => {
+                flush(&mut word, i, units);
+                if !units.is_empty() {
+                    f(units);
+                    units.clear();
+                }
+            }
+        }
+    }
+    flush(&mut word, text.len(), units);
+    if !units.is_empty() {
+        f(units);
+    }
+}
+
 /// A unit as 32 bits, for packing up to four into a `u128` key: a Han character is its code point;
 /// a word of at most four characters is `1 << 31 | length << 28 | its ASCII bytes, 7 bits each`.
-/// Longer words have none: their grams are keyed by text.
+/// Longer words have none: their grams are keyed by text. (The definition, against which the hot
+/// loop in [`for_each_coded_run`], which codes as it reads, is tested.)
+#[cfg(test)]
 fn unit_code(unit: &str, word: bool) -> Option<u32> {
     if !word {
         return unit.chars().next().map(|c| c as u32);
@@ -214,41 +265,7 @@ fn unit_code(unit: &str, word: bool) -> Option<u32> {
     })
 }
 
-/// A block's lists of packed grams, all in one vector of linked entries: one allocation for the block
-/// instead of a growing vector per gram (allocation was a sixth of the index's time).
-#[derive(Default)]
-struct Pool {
-    /// Gram → (first, last) entry of its list.
-    ends: HashMap<u128, (u32, u32), Fx>,
-    /// (letter, next entry or `u32::MAX`).
-    entries: Vec<(u32, u32)>,
-}
-
-impl Pool {
-    fn push(&mut self, key: u128, letter: u32) {
-        let at = self.entries.len() as u32;
-        self.entries.push((letter, u32::MAX));
-        match self.ends.get_mut(&key) {
-            Some((_, last)) => {
-                self.entries[*last as usize].1 = at;
-                *last = at;
-            }
-            None => {
-                self.ends.insert(key, (at, at));
-            }
-        }
-    }
-
-    fn letters(&self, mut at: u32, mut f: impl FnMut(u32)) {
-        while at != u32::MAX {
-            let (letter, next) = self.entries[at as usize];
-            f(letter);
-            at = next;
-        }
-    }
-}
-
-/// The text of a packed gram (see [`unit_code`]).
+/// The text of a packed gram (see [`CodedUnit`]).
 fn unpack(key: u128) -> String {
     let mut out = String::new();
     for lane in 0..4 {
@@ -538,23 +555,56 @@ mod tests {
 
     #[test]
     fn packed_grams_unpack_to_their_text() {
-        for gram in ["制造业", "2023年", "dh02号", "𠀀𠀁中a", "a", "科技成果"] {
-            let n = normalize(gram);
+        for gram in ["制造业", "2023年", "ＤＨ０２号", "𠀀𠀁中a", "a", "科技成果"]
+        {
             let mut units = Vec::new();
             let mut key = 0u128;
-            for_each_run(&n, &mut units, |run| {
+            for_each_coded_run(gram, &mut units, |run| {
                 for (i, u) in run.iter().enumerate() {
-                    let code = unit_code(&n[u.start..u.end], u.word).unwrap();
-                    key |= (code as u128) << (32 * i);
+                    key |= (u.code.unwrap() as u128) << (32 * i);
                 }
             });
-            assert_eq!(unpack(key), n);
+            assert_eq!(unpack(key), normalize(gram));
         }
-        assert_eq!(
-            unit_code("20240076", true),
-            None,
-            "long words are keyed by text"
-        );
+    }
+
+    #[test]
+    fn coded_runs_are_the_tokenizer_s_runs() {
+        let text = "温科提复〔２０２３〕98号，ＤＨ0271号建议　5G基站 20240076\n（一）科技";
+        let normalized = normalize(text);
+        let expected: Vec<Vec<String>> = crate::search::tokenize::runs(&normalized)
+            .iter()
+            .map(|run| {
+                run.iter()
+                    .map(|u| normalized[u.start..u.end].to_owned())
+                    .collect()
+            })
+            .collect();
+        let mut got: Vec<Vec<String>> = Vec::new();
+        for_each_coded_run(text, &mut Vec::new(), |run| {
+            got.push(
+                run.iter()
+                    .map(|u| normalize(&text[u.start..u.end]))
+                    .collect(),
+            );
+            for u in run {
+                let unit = normalize(&text[u.start..u.end]);
+                let word = unit.chars().all(|c| c.is_ascii_alphanumeric());
+                assert_eq!(u.code, unit_code(&unit, word), "{unit}");
+            }
+        });
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn heading_with_full_width_characters_ends_where_it_ends() {
+        // Normalising shortens the heading by 2 bytes a character here; the body must not leak in.
+        let head = "关于ＡＩ〔2023〕";
+        let text = format!("{head}\n市政协正文");
+        let terms = decoded(&[source(&text, head.len(), &[])]);
+        assert_eq!(terms[&format!("ai{META}")], [0]);
+        assert!(!terms.contains_key(&format!("市{META}")));
+        assert_eq!(terms["市政协正"], [0]);
     }
 
     #[test]
