@@ -6,89 +6,13 @@
 //! machine without the browser can never pass for one that checked the page.
 
 mod common;
+#[path = "common/static_site.rs"]
+mod static_site;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// Serves `dir` on an ephemeral port of 127.0.0.1 for the rest of the test process.
-fn serve(dir: PathBuf) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let dir = dir.clone();
-            std::thread::spawn(move || answer(stream, &dir));
-        }
-    });
-    port
-}
-
-fn answer(mut stream: TcpStream, dir: &Path) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut request = String::new();
-    let mut reader = BufReader::new(&stream);
-    if reader.read_line(&mut request).is_err() {
-        return;
-    }
-    loop {
-        let mut header = String::new();
-        match reader.read_line(&mut header) {
-            Ok(n) if n > 2 => {}
-            _ => break,
-        }
-    }
-    let target = request.split_whitespace().nth(1).unwrap_or("/");
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    let path = percent_decode(path);
-    let mut file = dir.join(path.trim_start_matches('/'));
-    if path.ends_with('/') {
-        file = file.join("index.html");
-    }
-    let (status, body, kind) = match (path.contains(".."), std::fs::read(&file)) {
-        (false, Ok(body)) => ("200 OK", body, content_type(&file)),
-        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn content_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|e| e.to_str()) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("json") => "application/json",
-        Some("xml") => "application/xml",
-        _ => "application/octet-stream",
-    }
-}
 
 fn chromium() -> Option<PathBuf> {
     let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -154,7 +78,7 @@ fn example() -> &'static (u16, tempfile::TempDir) {
             "{}",
             String::from_utf8_lossy(&build.stderr)
         );
-        (serve(public), out)
+        (static_site::serve(public), out)
     })
 }
 
@@ -281,7 +205,7 @@ fn content_is_inserted_as_text_never_as_markup() {
         "---\ntitle: 关于<img src=x onerror=alert(1)>注入测试的答复函\ndate: 2023-02-01\ncommittee: 市政协\n---\n注入测试正文<script>alert(2)</script>。\n",
     );
     site.build().success();
-    let port = serve(site.path("public"));
+    let port = static_site::serve(site.path("public"));
     // 注入测试
     let page = dump(
         &browser,
