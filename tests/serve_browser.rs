@@ -47,18 +47,8 @@ impl Browser {
     fn start(path: &str) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new(path)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1000,700",
-                "--remote-debugging-port=0",
-            ])
+            .args(common::CHROMIUM_FLAGS)
+            .args(["--window-size=1000,700", "--remote-debugging-port=0"])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdout(Stdio::null())
