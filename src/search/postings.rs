@@ -6,12 +6,12 @@
 //! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
 //! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::tokenize::{Class, MAX_GRAM, class, normalize, normalize_char};
+use super::tokenize::{Class, MAX_GRAM, MAX_WORD_GRAM, class, normalize, normalize_char};
 
 /// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
 pub const META: char = '\u{1}';
@@ -51,6 +51,23 @@ impl List {
         self.last = letter;
     }
 
+    /// Appends `later`, whose letters all come after this list's.
+    fn append(&mut self, later: List) {
+        if later.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = later;
+            return;
+        }
+        let mut pos = 0;
+        let first = read_varint(&later.deltas, &mut pos);
+        write_varint(&mut self.deltas, first - self.last - 1);
+        self.deltas.extend_from_slice(&later.deltas[pos..]);
+        self.count += later.count;
+        self.last = later.last;
+    }
+
     pub fn len(&self) -> usize {
         self.count as usize
     }
@@ -64,128 +81,220 @@ impl List {
     }
 }
 
-/// Builds every term's letter list. Blocks of letters are read in parallel, each into its own maps;
-/// the blocks are merged in letter order, so lists are appended in order (no sorting) and encoded as
-/// they grow, and memory stays near the size of the encoded lists.
-/// `source(n)` gives letter n's text: made as each block is read, so the whole archive's text is
+/// Builds every term's letter list. The letters are cut into a few contiguous parts read in
+/// parallel, each straight into encoded lists; the parts' lists are then joined in letter order,
+/// which costs a copy of their bytes, not a step per letter.
+/// `source(n)` gives letter n's text: made as each letter is read, so the whole archive's text is
 /// never held twice.
 pub fn build(letters: usize, source: impl Fn(usize) -> Source + Sync) -> Vec<(String, List)> {
-    // [body, heading]
-    let mut packed: [HashMap<u128, List, Fx>; 2] = Default::default();
-    let mut text: [HashMap<String, List, Fx>; 2] = Default::default();
-    let mut ids: HashMap<String, List, Fx> = HashMap::default();
-    let blocks: Vec<(usize, usize)> = (0..letters)
-        .step_by(BLOCK)
-        .map(|first| (first, (first + BLOCK).min(letters)))
+    // Several parts a thread, so that a slow part does not leave a core idle.
+    let parts = (rayon::current_num_threads() * 4).max(1);
+    let size = letters.div_ceil(parts).max(1);
+    let ranges: Vec<std::ops::Range<usize>> = (0..letters)
+        .step_by(size)
+        .map(|first| first..(first + size).min(letters))
         .collect();
-    let batch = rayon::current_num_threads().max(1);
-    for group in blocks.chunks(batch) {
-        let done: Vec<Block> = group
-            .par_iter()
-            .map(|&(first, end)| read_block(first..end, &source))
-            .collect();
-        for block in done {
-            for (map, lists) in packed.iter_mut().zip(block.packed) {
-                for (key, letters) in lists {
-                    let list = map.entry(key).or_default();
-                    letters.into_iter().for_each(|l| list.push(l));
+    // Joined in letter order as they are read, so that few parts are held at once.
+    let all = ranges
+        .into_par_iter()
+        .map(|range| read_part(range, &source))
+        .reduce(Part::default, |mut earlier, later| {
+            earlier.join(later);
+            earlier
+        });
+    all.into_terms()
+}
+
+/// The lists of a contiguous range of letters. Terms are numbered as they are first met; the maps
+/// give each term's number, [body, heading] grams keyed by packed units or by text.
+#[derive(Default)]
+struct Part {
+    packed: [HashMap<u128, u32, Fx>; 2],
+    text: [HashMap<String, u32, Fx>; 2],
+    lists: Vec<List>,
+    ids: HashMap<String, List, Fx>,
+}
+
+impl Part {
+    /// Appends the lists of `later`, whose letters all come after this part's.
+    fn join(&mut self, later: Part) {
+        fn join_map<K: std::hash::Hash + Eq>(
+            into: &mut HashMap<K, u32, Fx>,
+            lists: &mut Vec<List>,
+            from: HashMap<K, u32, Fx>,
+            from_lists: &mut [List],
+        ) {
+            for (key, id) in from {
+                let list = std::mem::take(&mut from_lists[id as usize]);
+                match into.get(&key) {
+                    Some(&at) => lists[at as usize].append(list),
+                    None => {
+                        into.insert(key, lists.len() as u32);
+                        lists.push(list);
+                    }
                 }
-            }
-            for (map, lists) in text.iter_mut().zip(block.text) {
-                for (gram, letters) in lists {
-                    let list = map.entry(gram).or_default();
-                    letters.into_iter().for_each(|l| list.push(l));
-                }
-            }
-            for (id, letters) in block.ids {
-                let list = ids.entry(id).or_default();
-                letters.into_iter().for_each(|l| list.push(l));
             }
         }
+        let Part {
+            packed,
+            text,
+            mut lists,
+            ids,
+        } = later;
+        for (into, from) in self.packed.iter_mut().zip(packed) {
+            join_map(into, &mut self.lists, from, &mut lists);
+        }
+        for (into, from) in self.text.iter_mut().zip(text) {
+            join_map(into, &mut self.lists, from, &mut lists);
+        }
+        for (key, list) in ids {
+            self.ids.entry(key).or_default().append(list);
+        }
     }
-    let [body_packed, meta_packed] = packed;
-    let [body_text, meta_text] = text;
-    let mut terms: Vec<(String, List)> = Vec::new();
-    terms.extend(body_packed.into_iter().map(|(k, l)| (unpack(k), l)));
-    terms.extend(
-        meta_packed
-            .into_iter()
-            .map(|(k, l)| (format!("{}{META}", unpack(k)), l)),
-    );
-    terms.extend(body_text);
-    terms.extend(
-        meta_text
-            .into_iter()
-            .map(|(g, l)| (format!("{g}{META}"), l)),
-    );
-    terms.extend(ids);
-    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    terms
+
+    /// Every term with its list, sorted by term.
+    fn into_terms(self) -> Vec<(String, List)> {
+        let Part {
+            packed,
+            text,
+            mut lists,
+            ids,
+        } = self;
+        let mut take = |id: u32| std::mem::take(&mut lists[id as usize]);
+        let mut terms: Vec<(String, List)> = Vec::new();
+        for (section, map) in packed.into_iter().enumerate() {
+            let mark = if section == HEADING {
+                &META.to_string()
+            } else {
+                ""
+            };
+            terms.extend(
+                map.into_iter()
+                    .map(|(k, id)| (format!("{}{mark}", unpack(k)), take(id))),
+            );
+        }
+        for (section, map) in text.into_iter().enumerate() {
+            let mark = if section == HEADING {
+                &META.to_string()
+            } else {
+                ""
+            };
+            terms.extend(
+                map.into_iter()
+                    .map(|(g, id)| (format!("{g}{mark}"), take(id))),
+            );
+        }
+        terms.extend(ids);
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        terms
+    }
 }
 
-/// Letters handled by one parallel task.
-const BLOCK: usize = 200;
+/// The section of a letter's text that is its heading fields, as an index into `Part`'s maps (0 is
+/// the whole text).
+const HEADING: usize = 1;
 
-/// One block's grams: [body, heading] lists keyed by packed characters or by text, and identifiers.
-struct Block {
-    packed: [HashMap<u128, Vec<u32>, Fx>; 2],
-    text: [HashMap<String, Vec<u32>, Fx>; 2],
-    ids: HashMap<String, Vec<u32>, Fx>,
-}
-
-/// Reads one block of letters. A gram is keyed by its units' codes packed into a `u128`,
-/// which hashes far faster than its text; only grams with a word longer than four characters are
-/// keyed by text.
-fn read_block(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Block {
-    let mut block = Block {
-        packed: Default::default(),
-        text: Default::default(),
-        ids: HashMap::default(),
-    };
-    let mut seen = Seen::default();
+/// Reads a range of letters. A gram is keyed by its units' codes packed into a `u128`, which hashes
+/// far faster than its text; only grams with a word longer than four characters are keyed by text.
+/// Letters repeat whole clauses, their own and each other's (set phrases of official replies): the
+/// terms of every clause read are remembered, so a clause met again costs a lookup, not a gram
+/// enumeration.
+fn read_part(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Part {
+    let mut part = Part::default();
+    // Per term, 1 + the last letter added to its list (0: none yet): a dense array, cheaper to
+    // check than the list itself.
+    let mut last: Vec<u32> = Vec::new();
+    // Per section, clause text → its terms in `clause_terms`.
+    let mut clauses: [HashMap<Box<str>, (u32, u32), Fx>; 2] = Default::default();
+    let mut clause_terms: Vec<u32> = Vec::new();
     let mut units = Vec::new();
     for i in letters {
         let letter = i as u32;
         let source = source(i);
         let sections = [&source.text[..], &source.text[..source.meta_len]];
-        for (section, (packed, text)) in sections
-            .into_iter()
-            .zip(block.packed.iter_mut().zip(&mut block.text))
-        {
-            seen.clear();
-            // A clause repeated within a letter adds nothing: skip it (about a quarter of the text).
-            let mut runs_seen: HashSet<&str, Fx> = HashSet::default();
-            for_each_coded_run(section, &mut units, |run| {
-                if !runs_seen.insert(&section[run[0].start..run[run.len() - 1].end]) {
-                    return;
-                }
-                for start in 0..run.len() {
-                    let mut key: Option<u128> = Some(0);
-                    for n in 1..=MAX_GRAM.min(run.len() - start) {
-                        key = key
-                            .zip(run[start + n - 1].code)
-                            .map(|(k, c)| k | (c as u128) << (32 * (n - 1)));
-                        match key {
-                            Some(k) => {
-                                if seen.insert(k) {
-                                    packed.entry(k).or_default().push(letter);
-                                }
-                            }
-                            None => add(
-                                text,
-                                &normalize(&section[run[start].start..run[start + n - 1].end]),
-                                letter,
-                            ),
-                        }
+        for (section, text) in sections.into_iter().enumerate() {
+            for_each_coded_run(text, &mut units, |run| {
+                let clause = &text[run[0].start..run[run.len() - 1].end];
+                let (from, len) = match clauses[section].get(clause) {
+                    Some(&range) => range,
+                    None => {
+                        let from = clause_terms.len() as u32;
+                        for_each_gram_key(text, run, |key| {
+                            let id = part.intern(section, key);
+                            clause_terms.push(id);
+                        });
+                        let range = (from, clause_terms.len() as u32 - from);
+                        clauses[section].insert(clause.into(), range);
+                        range
+                    }
+                };
+                last.resize(part.lists.len(), 0);
+                for &id in &clause_terms[from as usize..(from + len) as usize] {
+                    let seen = &mut last[id as usize];
+                    if *seen != letter + 1 {
+                        *seen = letter + 1;
+                        part.lists[id as usize].push(letter);
                     }
                 }
             });
         }
         for id in &source.ids {
-            add(&mut block.ids, &format!("{}{ID}", normalize(id)), letter);
+            let list = part
+                .ids
+                .entry(format!("{}{ID}", normalize(id)))
+                .or_default();
+            if list.count == 0 || list.last != letter {
+                list.push(letter);
+            }
         }
     }
-    block
+    // Lists grow by doubling: give back the spare half while other parts are read.
+    part.lists.iter_mut().for_each(|l| l.deltas.shrink_to_fit());
+    part
+}
+
+/// A gram's key: its packed units, or (with a word longer than four characters) its normalised
+/// text.
+enum GramKey {
+    Packed(u128),
+    Text(String),
+}
+
+impl Part {
+    /// The number of a term, numbering it if it is new.
+    fn intern(&mut self, section: usize, key: GramKey) -> u32 {
+        let next = self.lists.len() as u32;
+        let id = match key {
+            GramKey::Packed(k) => *self.packed[section].entry(k).or_insert(next),
+            GramKey::Text(t) => *self.text[section].entry(t).or_insert(next),
+        };
+        if id == next {
+            self.lists.push(List::default());
+        }
+        id
+    }
+}
+
+/// Calls `f` with the key of every gram the index keeps (see `tokenize::is_kept_gram`) of a run of
+/// `text`.
+fn for_each_gram_key(text: &str, run: &[CodedUnit], mut f: impl FnMut(GramKey)) {
+    for start in 0..run.len() {
+        let mut key: Option<u128> = Some(0);
+        let mut has_word = false;
+        for n in 1..=MAX_GRAM.min(run.len() - start) {
+            has_word |= run[start + n - 1].word;
+            if has_word && n > MAX_WORD_GRAM {
+                break;
+            }
+            key = key
+                .zip(run[start + n - 1].code)
+                .map(|(k, c)| k | (c as u128) << (32 * (n - 1)));
+            f(match key {
+                Some(k) => GramKey::Packed(k),
+                None => GramKey::Text(normalize(&text[run[start].start..run[start + n - 1].end])),
+            });
+        }
+    }
 }
 
 /// A unit of a letter's text as the index reads it: where it is in the original (unnormalised) text,
@@ -196,6 +305,7 @@ struct CodedUnit {
     start: usize,
     end: usize,
     code: Option<u32>,
+    word: bool,
 }
 
 /// The tokenizer's runs (`tokenize::for_each_run`), read straight from the original text in one pass,
@@ -211,6 +321,7 @@ fn for_each_coded_run(text: &str, units: &mut Vec<CodedUnit>, mut f: impl FnMut(
                 start,
                 end,
                 code: (len <= 4).then_some(1 << 31 | len << 28 | code),
+                word: true,
             });
         }
     };
@@ -230,6 +341,7 @@ fn for_each_coded_run(text: &str, units: &mut Vec<CodedUnit>, mut f: impl FnMut(
                     start: i,
                     end: i + c.len_utf8(),
                     code: Some(n as u32),
+                    word: false,
                 });
             }
             Class::Separator => {
@@ -281,83 +393,6 @@ fn unpack(key: u128) -> String {
         }
     }
     out
-}
-
-fn add(map: &mut HashMap<String, Vec<u32>, Fx>, gram: &str, letter: u32) {
-    match map.get_mut(gram) {
-        Some(list) => {
-            if list.last() != Some(&letter) {
-                list.push(letter);
-            }
-        }
-        None => {
-            map.insert(gram.to_owned(), vec![letter]);
-        }
-    }
-}
-
-/// The packed grams already seen in the current letter: a small open-addressing set, cleared by
-/// bumping a generation, so the big term map is touched once per distinct gram of a letter rather
-/// than once per occurrence (letters repeat their grams about four times over).
-#[derive(Default)]
-struct Seen {
-    keys: Vec<u128>,
-    generations: Vec<u32>,
-    generation: u32,
-    len: usize,
-}
-
-impl Seen {
-    fn clear(&mut self) {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.generations.iter_mut().for_each(|g| *g = 0);
-            self.generation = 1;
-        }
-        self.len = 0;
-    }
-
-    fn insert(&mut self, key: u128) -> bool {
-        let hash = mix(key as u64 ^ mix((key >> 64) as u64));
-        if (self.len + 1) * 2 > self.keys.len() {
-            self.grow();
-        }
-        let mask = self.keys.len() - 1;
-        let mut i = (hash >> 20) as usize & mask;
-        loop {
-            if self.generations[i] != self.generation {
-                self.generations[i] = self.generation;
-                self.keys[i] = key;
-                self.len += 1;
-                return true;
-            }
-            if self.keys[i] == key {
-                return false;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    fn grow(&mut self) {
-        let old: Vec<u128> = (0..self.keys.len())
-            .filter(|&i| self.generations[i] == self.generation)
-            .map(|i| self.keys[i])
-            .collect();
-        let size = (self.keys.len() * 2).max(1 << 13);
-        self.keys = vec![0; size];
-        self.generations = vec![0; size];
-        self.generation = 1;
-        self.len = 0;
-        for k in old {
-            self.insert(k);
-        }
-    }
-}
-
-fn mix(key: u64) -> u64 {
-    let mut h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    h ^= h >> 29;
-    h.wrapping_mul(0xbf58_476d_1ce4_e5b9)
 }
 
 fn decode_deltas(bytes: &[u8], count: u32) -> Vec<u32> {

@@ -11,12 +11,16 @@
 //!    units into **runs**.
 //! 3. **Tokens**: words, and overlapping pairs of adjacent Han characters in a run (a lone Han
 //!    character stands for itself). The index goes further with the same units: it keeps every run of
-//!    1 to [`MAX_GRAM`] adjacent units of a run (a *gram*), so that any query of up to four units is
-//!    answered exactly from letter lists alone, and longer ones are narrowed by their four-unit grams
-//!    and then checked against the text.
+//!    1 to [`MAX_GRAM`] adjacent units of a run (a *gram*; at most [`MAX_WORD_GRAM`] when one unit is
+//!    a word), so that any query that is such a gram is answered exactly from letter lists alone, and
+//!    longer ones are narrowed by the grams that cover them and then checked against the text.
 
 /// The longest gram (in units) the index keeps.
 pub const MAX_GRAM: usize = 4;
+/// The longest gram the index keeps when one of its units is a word: numbers in running text
+/// (`达到3577家`) would otherwise make a quarter of the index out of grams hardly anyone types.
+/// Longer queries with a word are narrowed by shorter grams and checked against the text.
+pub const MAX_WORD_GRAM: usize = 2;
 
 /// Normalises one character (see the module docs); always one character for one.
 pub fn normalize_char(c: char) -> char {
@@ -155,40 +159,65 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-/// The grams a query part is looked up by: the part itself when it is one run of at most
-/// [`MAX_GRAM`] units (an exact answer), otherwise [`MAX_GRAM`]-unit grams covering each run (a run
-/// of fewer units: the run itself). `exact` tells whether the letters holding every gram are
-/// exactly the letters holding the part, or only candidates to check against the text.
+/// Whether units `i..j` of a run form a gram the index keeps: at most [`MAX_GRAM`] units, and at
+/// most [`MAX_WORD_GRAM`] when one of them is a word.
+pub fn is_kept_gram(run: &[Unit], i: usize, j: usize) -> bool {
+    j - i <= MAX_WORD_GRAM || (j - i <= MAX_GRAM && run[i..j].iter().all(|u| !u.word))
+}
+
+/// The grams a query part is looked up by: the part itself when it is one run that is a kept gram
+/// (an exact answer), otherwise the longest kept grams covering each run one after the other, the
+/// last one reaching back as far as it can (fewer candidates). `exact` tells whether the letters
+/// holding every gram are exactly the letters holding the part, or only candidates to check
+/// against the text.
 pub fn query_grams(part: &str) -> (Vec<String>, bool) {
     let normalized = normalize(part);
     let runs = runs(&normalized);
     let mut grams = Vec::new();
     for run in &runs {
-        // Grams starting every MAX_GRAM units, and the run's last MAX_GRAM units: they cover every
-        // unit with the fewest lookups (each may sit in another chunk file).
-        let mut starts: Vec<usize> = (0..run.len().saturating_sub(MAX_GRAM))
-            .step_by(MAX_GRAM)
-            .collect();
-        starts.push(run.len().saturating_sub(MAX_GRAM));
-        for i in starts {
-            let last = (i + MAX_GRAM).min(run.len()) - 1;
-            grams.push(normalized[run[i].start..run[last].end].to_owned());
+        let mut windows: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        loop {
+            let mut j = (i + MAX_GRAM).min(run.len());
+            while !is_kept_gram(run, i, j) {
+                j -= 1;
+            }
+            windows.push((i, j));
+            if j == run.len() {
+                break;
+            }
+            i = j;
+        }
+        let mut start = windows[windows.len() - 1].0;
+        while start > 0 && is_kept_gram(run, start - 1, run.len()) {
+            start -= 1;
+        }
+        windows.pop();
+        while windows.last().is_some_and(|w| w.0 >= start) {
+            windows.pop();
+        }
+        windows.push((start, run.len()));
+        for (i, j) in windows {
+            grams.push(normalized[run[i].start..run[j - 1].end].to_owned());
         }
     }
     let exact = runs.len() == 1
-        && runs[0].len() <= MAX_GRAM
+        && is_kept_gram(&runs[0], 0, runs[0].len())
         && runs[0][0].start == 0
         && runs[0][runs[0].len() - 1].end == normalized.len();
     grams.dedup();
     (grams, exact)
 }
 
-/// Calls `f` with every gram (1 to [`MAX_GRAM`] units) of every run of a normalised text.
+/// Calls `f` with every gram the index keeps (see [`is_kept_gram`]) of every run of a normalised
+/// text.
 pub fn for_each_gram<'t>(normalized: &'t str, mut f: impl FnMut(&'t str)) {
     for run in runs(normalized) {
         for i in 0..run.len() {
-            for n in 1..=MAX_GRAM.min(run.len() - i) {
-                f(&normalized[run[i].start..run[i + n - 1].end]);
+            for j in i + 1..=(i + MAX_GRAM).min(run.len()) {
+                if is_kept_gram(&run, i, j) {
+                    f(&normalized[run[i].start..run[j - 1].end]);
+                }
             }
         }
     }
@@ -216,6 +245,20 @@ mod tests {
         assert_eq!(grams, ["科技成果", "成果转化"]);
         assert!(!exact);
         assert!(!query_grams("《制造业》").1, "brackets must be checked");
+    }
+
+    #[test]
+    fn grams_with_a_word_are_at_most_two_units() {
+        assert_eq!(query_grams("2024年"), (vec!["2024年".to_owned()], true));
+        let (grams, exact) = query_grams("第494号");
+        assert_eq!(grams, ["第494", "494号"]);
+        assert!(!exact);
+        let (grams, exact) = query_grams("5g基站建设");
+        assert_eq!(grams, ["5g基", "基站建设"]);
+        assert!(!exact);
+        let mut seen = Vec::new();
+        for_each_gram("第494号", |g| seen.push(g.to_owned()));
+        assert_eq!(seen, ["第", "第494", "494", "494号", "号"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
   "use strict";
 
   var MAX_GRAM = 4;
+  var MAX_WORD_GRAM = 2;
   var META = "\u0001";
   var ID = "\u0002";
   var PAGE = 5;
@@ -71,18 +72,35 @@
     return out;
   }
 
-  /* The grams a query part is looked up by, and whether their letters are exactly the part's. */
+  /* Whether units i..j of a run form a gram the index keeps: at most MAX_GRAM units, MAX_WORD_GRAM
+   * when one is a word (src/search/tokenize.rs, is_kept_gram). */
+  function kept(run, i, j) {
+    if (j - i <= MAX_WORD_GRAM) return true;
+    if (j - i > MAX_GRAM) return false;
+    for (var k = i; k < j; k++) if (run[k].word) return false;
+    return true;
+  }
+
+  /* The grams a query part is looked up by, and whether their letters are exactly the part's: the
+   * longest kept grams covering each run, the last reaching back as far as it can. */
   function queryGrams(part) {
     var n = normalize(part), rs = runs(n), grams = [];
     rs.forEach(function (run) {
-      var starts = [];
-      for (var i = 0; i < run.length - MAX_GRAM; i += MAX_GRAM) starts.push(i);
-      starts.push(Math.max(0, run.length - MAX_GRAM));
-      starts.forEach(function (i) {
-        grams.push(n.slice(run[i].start, run[Math.min(i + MAX_GRAM, run.length) - 1].end));
-      });
+      var windows = [], i = 0;
+      for (;;) {
+        var j = Math.min(i + MAX_GRAM, run.length);
+        while (!kept(run, i, j)) j--;
+        windows.push([i, j]);
+        if (j === run.length) break;
+        i = j;
+      }
+      var start = windows.pop()[0];
+      while (start > 0 && kept(run, start - 1, run.length)) start--;
+      while (windows.length && windows[windows.length - 1][0] >= start) windows.pop();
+      windows.push([start, run.length]);
+      windows.forEach(function (w) { grams.push(n.slice(run[w[0]].start, run[w[1] - 1].end)); });
     });
-    var exact = rs.length === 1 && rs[0].length <= MAX_GRAM && rs[0][0].start === 0 &&
+    var exact = rs.length === 1 && kept(rs[0], 0, rs[0].length) && rs[0][0].start === 0 &&
       rs[0][rs[0].length - 1].end === n.length;
     grams = grams.filter(function (g, i) { return i === 0 || g !== grams[i - 1]; });
     return { grams: grams, exact: exact };
@@ -194,7 +212,7 @@
   Index.prototype.record = function (n) {
     if (!this.records.has(n)) {
       this.records.set(n, this.get(this.base + "l/" + n + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
-        var r = JSON.parse(new TextDecoder().decode(b));
+        var r = JSON.parse(new TextDecoder("utf-16le").decode(b));
         r.norm = normalize(r.s);
         return r;
       }));
