@@ -568,59 +568,67 @@ pub fn build(
             Some(manifest::render_reusing(&archive, &config, &sha256, &reuse))
         }
     };
-    // The search index depends on every published letter's text: made again from every letter
-    // when a letter or the site changed, otherwise the previous build's files are kept.
-    let search_fp = {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        h.update(&site.to_le_bytes());
-        h.update(b"search");
-        for l in &archive.letters {
-            h.update(&l.digest.to_le_bytes());
-            h.update(&[u8::from(l.draft)]);
-        }
-        h.digest()
+    // The search index: letter n's result file is kept while its fingerprint is; the term chunks
+    // are updated from the previous ones for the letters that changed (`search::update_index`),
+    // or, when that is not possible, made again from every letter.
+    let previous = CachedSearch {
+        dir: &cached_dir,
+        files: old_files,
+        in_place_possible,
     };
-    let search_kept: Option<Vec<(String, FileEntry)>> = old_files.and_then(|files| {
-        let old: Vec<&String> = files
-            .iter()
-            .filter(|(_, e)| e.fingerprint == search_fp)
-            .map(|(p, _)| p)
-            .collect();
-        if old.is_empty() {
-            return None;
-        }
-        old.into_iter()
-            .map(|p| kept(p, search_fp).map(|e| (p.clone(), e)))
-            .collect()
-    });
-    let search_new: Vec<(String, Vec<u8>)> = match &search_kept {
-        Some(_) => Vec::new(),
+    let letter_fps = crate::search::letter_fingerprints(&archive);
+    let changed: Vec<usize> = letter_fps
+        .iter()
+        .enumerate()
+        .filter(|(_, (path, fp))| kept(path, *fp).is_none())
+        .map(|(n, _)| n)
+        .collect();
+    let indexed: Vec<usize> = (0..archive.letters.len())
+        .filter(|&i| !archive.letters[i].draft)
+        .collect();
+    let needed = changed.iter().map(|&n| Shown::Listed(indexed[n])).collect();
+    parsed += hydrate_shown(&mut archive, needed, &whole, &files, &config)?;
+    let updated =
+        old_files.and_then(|_| crate::search::update_index(&archive, &config, &previous, &changed));
+    let search_files: Vec<(String, crate::search::File)> = match updated {
+        Some(files) => files,
         None => {
             parsed += hydrate_all(&mut archive, &whole, &files, &config)?;
             crate::search::build_index(&archive, &config)
+                .into_iter()
+                .map(|(path, bytes)| (path, crate::search::File::New(bytes)))
+                .collect()
         }
     };
+    let letter_fps: HashMap<&str, u64> = letter_fps.iter().map(|(p, f)| (p.as_str(), *f)).collect();
+    let search_files: Vec<ExtraFile> = search_files
+        .into_iter()
+        .map(|(path, file)| match file {
+            crate::search::File::Kept => {
+                let entry = previous.intact(&path).cloned();
+                let fp = entry.as_ref().map_or(0, |e| e.fingerprint);
+                (path, fp, entry, None)
+            }
+            crate::search::File::New(bytes) => {
+                let fp = letter_fps
+                    .get(path.as_str())
+                    .copied()
+                    .unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(&bytes));
+                (path, fp, None, Some(bytes))
+            }
+        })
+        .collect();
     timings.lap("search index");
     let extra = std::iter::once((
-        manifest::MANIFEST_FILE,
+        manifest::MANIFEST_FILE.to_owned(),
         manifest_fp,
         manifest_kept,
         manifest_bytes,
     ))
-    .chain(
-        search_kept
-            .iter()
-            .flatten()
-            .map(|(path, entry)| (path.as_str(), search_fp, Some(entry.clone()), None)),
-    )
-    .chain(
-        search_new
-            .iter()
-            .map(|(path, bytes)| (path.as_str(), search_fp, None, Some(bytes.clone()))),
-    )
+    .chain(search_files)
     .chain(theme.assets.iter().map(|(path, bytes)| {
         let fp = xxhash_rust::xxh3::xxh3_64(bytes);
-        (path.as_str(), fp, kept(path, fp), Some(bytes.clone()))
+        (path.clone(), fp, kept(path, fp), Some(bytes.clone()))
     }))
     .collect::<Vec<_>>();
     for (path, fp, kept, bytes) in extra {
@@ -637,9 +645,13 @@ pub fn build(
                 sha256: None,
                 content: Content::New(bytes),
             },
-            (None, None) => unreachable!("the manifest is kept or made"),
+            (None, None) => {
+                return Err(BuildError::Output(format!(
+                    "`{path}` of the last build changed while this one ran; run the build again"
+                )));
+            }
         };
-        files_out.insert(path.to_owned(), file);
+        files_out.insert(path, file);
     }
     timings.lap("manifest, assets");
 
@@ -924,6 +936,39 @@ fn record_letter(record: Record<Box<Letter>>) -> Arc<Letter> {
     let mut letter = *record.letter;
     letter.digest = record.digest;
     Arc::new(letter)
+}
+
+/// A file besides the pages: path, fingerprint, the previous build's entry if it is kept as it is,
+/// or else its new bytes.
+type ExtraFile = (String, u64, Option<FileEntry>, Option<Vec<u8>>);
+
+/// The previous build's search index files, as kept under the cache's `output/`: only those still
+/// as recorded are offered.
+struct CachedSearch<'a> {
+    dir: &'a Path,
+    files: Option<&'a BTreeMap<String, FileEntry>>,
+    /// The published folder is as recorded (then so are the cached copies it links to).
+    in_place_possible: bool,
+}
+
+impl CachedSearch<'_> {
+    fn intact(&self, path: &str) -> Option<&FileEntry> {
+        let entry = self.files?.get(path)?;
+        let ok = (self.in_place_possible && entry.cached == entry.published)
+            || file_stamp(&self.dir.join(path)) == Some(entry.cached);
+        ok.then_some(entry)
+    }
+}
+
+impl crate::search::Previous for CachedSearch<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.intact(path)?;
+        fs::read(self.dir.join(path)).ok()
+    }
+
+    fn hash(&self, path: &str) -> Option<u128> {
+        self.intact(path).map(|e| join_hash(e.hash))
+    }
 }
 
 /// Parses again the cached letters whose text the `stale` pages show; returns how many.

@@ -4,7 +4,7 @@
 //!
 //! Files, all with deterministic names and content:
 //! - `search/manifest.z`: (zlib JSON) each chunk's first term, facet names, counts, the build's hash;
-//! - `search/c/<n>.z`: term chunk n (zlib), see `postings::chunk`;
+//! - `search/c/<name>.z`: a chunk of terms (zlib) named by its first term, see `postings::chunk`;
 //! - `search/facets.z`: every letter's facet values (zlib), see `records::facets`;
 //! - `search/l/<n>.z`: letter n's result data and searchable text (zlib JSON in UTF-16LE), see
 //!   `records::Record`.
@@ -17,16 +17,21 @@ pub mod postings;
 pub mod records;
 pub mod tokenize;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use rayon::prelude::*;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
+use serde::{Deserialize, Serialize};
 
 use crate::archive::Archive;
+use crate::changes::content_hash;
 use crate::config::SiteConfig;
 use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
+
+const MANIFEST: &str = "search/manifest.z";
+const FACETS: &str = "search/facets.z";
 
 /// `search/manifest.z` (zlib-compressed JSON: the page downloads it for every search).
 #[derive(Serialize)]
@@ -34,9 +39,11 @@ struct Manifest {
     format: u32,
     /// Letters in the index; letter `n` is the n-th newest.
     letters: usize,
-    /// Longest gram kept, in units.
+    /// Longest gram kept, in units, and when one unit is a word.
     max_gram: usize,
-    /// Each chunk's first term, joined by `\n`; chunk n is `search/c/<n>.z`.
+    max_word_gram: usize,
+    /// Each chunk's first term, joined by `\n`; a chunk's file is named by its first term
+    /// ([`chunk_name`]).
     firsts: String,
     /// A hash of the whole index, appended to the other files' URLs so a browser never mixes two
     /// builds' files.
@@ -46,27 +53,88 @@ struct Manifest {
     combos: Vec<[u32; 4]>,
 }
 
-/// Builds the search index of the archive: every file to write, as (path under the output root, bytes).
-pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
-    let letters: Vec<&Letter> = archive
+/// What an incremental build reads of the previous manifest.
+#[derive(Deserialize)]
+struct PreviousManifest {
+    format: u32,
+    letters: usize,
+    firsts: String,
+}
+
+/// A file of the index: new bytes, or the previous build's file as it is.
+pub enum File {
+    New(Vec<u8>),
+    Kept,
+}
+
+/// The previous build's index files, for [`update_index`].
+pub trait Previous: Sync {
+    /// The bytes of a file (path under the output root), if there is such a file.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// Its content hash (`changes::content_hash`), if there is such a file.
+    fn hash(&self, path: &str) -> Option<u128>;
+}
+
+/// The published letters of the archive, in index order (letter n is the n-th).
+fn indexed(archive: &Archive) -> Vec<&Letter> {
+    archive
         .letters
         .iter()
         .filter(|l| !l.draft)
         .map(|l| &**l)
-        .collect();
+        .collect()
+}
+
+/// The path of letter n's result file.
+pub fn letter_path(n: usize) -> String {
+    format!("search/l/{n}.z")
+}
+
+/// What letter n's result file is made from, beyond the letter's digest (which covers its path and
+/// text): its position. Equal fingerprints mean equal files and equal terms for the letter.
+pub fn letter_fingerprint(letter: &Letter, n: usize) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(b"search letter");
+    h.update(&FORMAT.to_le_bytes());
+    h.update(&letter.digest.to_le_bytes());
+    h.update(&(n as u64).to_le_bytes());
+    h.digest()
+}
+
+/// The published letters' result-file paths with their fingerprints, in index order.
+pub fn letter_fingerprints(archive: &Archive) -> Vec<(String, u64)> {
+    indexed(archive)
+        .iter()
+        .enumerate()
+        .map(|(n, l)| (letter_path(n), letter_fingerprint(l, n)))
+        .collect()
+}
+
+/// A chunk file's name: a hash of its first term, which the page computes the same way
+/// (`chunkName` in search.js), so that a chunk keeps its name when others are added or removed.
+pub fn chunk_name(first: &str) -> String {
+    // FNV-1a, twice with two offsets: 64 bits from 32-bit arithmetic, which JavaScript does exactly.
+    let fnv = |mut h: u32| {
+        for b in first.bytes() {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+        h
+    };
+    format!(
+        "search/c/{:08x}{:08x}.z",
+        fnv(0x811c_9dc5),
+        fnv(0x050c_5d1f)
+    )
+}
+
+/// Builds the search index of the archive: every file to write, as (path under the output root, bytes).
+pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
+    let letters = indexed(archive);
     let total = letters.len();
     // One after the other, not side by side: each is parallel inside, and their peaks of memory
     // should not add up.
     let chunks: Vec<(String, Vec<u8>)> = {
-        let terms = postings::build(total, |i| {
-            let letter = letters[i];
-            let (text, meta_len, _) = records::search_text(letter);
-            postings::Source {
-                text,
-                meta_len,
-                ids: records::identifiers(letter),
-            }
-        });
+        let terms = postings::build(total, |i| source_of(letters[i]));
         let chunks = postings::chunk(&terms, total);
         drop(terms);
         chunks
@@ -74,63 +142,291 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
             .map_init(Zlib::best, |z, c| (c.first, z.compress(&c.bytes)))
             .collect()
     };
-    let letter_files: Vec<(String, Vec<u8>)> = letters
+    let letter_files: Vec<(String, File)> = letters
         .par_iter()
         .enumerate()
-        .map_init(Zlib::text, |z, (i, letter)| {
-            let (text, meta_len, body) = records::search_text(letter);
-            let record = records::Record {
-                t: &letter.title,
-                u: letter.url_path(),
-                d: letter.date.to_string(),
-                n: letter.doc_number.as_deref(),
-                c: &letter.committee,
-                k: letter.kind.label(),
-                p: letter.number.as_deref(),
-                r: &letter.proposers,
-                s: &text,
-                m: text[..meta_len].encode_utf16().count(),
-                b: text[..body].encode_utf16().count(),
-            };
-            let json = serde_json::to_string(&record).unwrap_or_default();
-            // UTF-16: Chinese text compresses a tenth smaller from two bytes a character than
-            // from three, and the browser decodes it as readily.
-            let utf16: Vec<u8> = json.encode_utf16().flat_map(u16::to_le_bytes).collect();
-            (format!("search/l/{i}.z"), z.compress(&utf16))
+        .map_init(Zlib::text, |z, (n, letter)| {
+            (letter_path(n), File::New(letter_file(z, letter)))
         })
         .collect();
-    let (facets, combos, facet_bytes) = records::facets(archive, &letters, config);
+    let chunks = chunks
+        .into_iter()
+        .map(|(first, bytes)| (first, File::New(bytes)))
+        .collect();
+    let files = assemble(archive, config, &letters, chunks, letter_files, &NoPrevious);
+    files
+        .into_iter()
+        .filter_map(|(path, file)| match file {
+            File::New(bytes) => Some((path, bytes)),
+            File::Kept => None,
+        })
+        .collect()
+}
+
+/// No previous index.
+struct NoPrevious;
+
+impl Previous for NoPrevious {
+    fn read(&self, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn hash(&self, _: &str) -> Option<u128> {
+        None
+    }
+}
+
+/// The index of the archive made from the previous build's, when only the letters at positions
+/// `changed` differ from it (same count, every other letter's fingerprint unchanged): each changed
+/// letter's terms are compared with its previous terms (read back from its previous result file),
+/// and only the segments of chunks holding a term that gained or lost a letter are written again.
+/// Every file of the index is listed, kept or new; the bytes are those a clean build writes.
+/// `None` when that is not possible (no previous index, other letter count, format or unreadable
+/// files) or not worth it (many letters changed): then build it whole.
+pub fn update_index(
+    archive: &Archive,
+    config: &SiteConfig,
+    previous: &impl Previous,
+    changed: &[usize],
+) -> Option<Vec<(String, File)>> {
+    let letters = indexed(archive);
+    let total = letters.len();
+    if changed.len() > total / 8 + 1 || changed.iter().any(|&n| n >= total) {
+        return None;
+    }
+    let manifest: PreviousManifest =
+        serde_json::from_slice(&inflate(&previous.read(MANIFEST)?)?).ok()?;
+    if manifest.format != FORMAT || manifest.letters != total || manifest.firsts.is_empty() {
+        return None;
+    }
+    let firsts: Vec<&str> = manifest.firsts.split('\n').collect();
+
+    // The terms that gained (true) or lost a letter.
+    let mut delta: BTreeMap<String, Vec<(u32, bool)>> = BTreeMap::new();
+    let sources: Vec<(usize, postings::Source, postings::Source)> = changed
+        .par_iter()
+        .map(|&n| {
+            let old = records::read_source(&inflate(&previous.read(&letter_path(n))?)?)?;
+            Some((n, old, source_of(letters[n])))
+        })
+        .collect::<Option<_>>()?;
+    for (n, old, new) in &sources {
+        let old: BTreeSet<String> = postings::terms_of(old).into_iter().collect();
+        let new: BTreeSet<String> = postings::terms_of(new).into_iter().collect();
+        for term in old.difference(&new) {
+            delta
+                .entry(term.clone())
+                .or_default()
+                .push((*n as u32, false));
+        }
+        for term in new.difference(&old) {
+            delta
+                .entry(term.clone())
+                .or_default()
+                .push((*n as u32, true));
+        }
+    }
+
+    // The segments of chunks to write again, as ranges of previous chunks: every chunk a changed
+    // term falls in, widened to whole segments (see `postings::starts_segment`).
+    let chunk_of = |term: &str| firsts.partition_point(|f| *f <= term).saturating_sub(1);
+    let starts = |c: usize| c == 0 || c == firsts.len() || postings::starts_segment(firsts[c]);
+    let segment = |c: usize| -> (usize, usize) {
+        let mut lo = c;
+        while !starts(lo) {
+            lo -= 1;
+        }
+        let mut hi = c + 1;
+        while !starts(hi) {
+            hi += 1;
+        }
+        (lo, hi)
+    };
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for term in delta.keys() {
+        let (lo, hi) = segment(chunk_of(term));
+        match ranges.last_mut() {
+            Some(last) if last.1 >= lo => last.1 = last.1.max(hi),
+            _ => ranges.push((lo, hi)),
+        }
+    }
+    let read_chunk = |c: usize| -> Option<Vec<(String, postings::List)>> {
+        let bytes = inflate(&previous.read(&chunk_name(firsts[c]))?)?;
+        postings::decode_chunk(&bytes, total)
+    };
+    let mut rewritten: Vec<((usize, usize), Vec<postings::Chunk>)> = Vec::new();
+    let mut i = 0;
+    while i < ranges.len() {
+        let (mut lo, hi) = ranges[i];
+        let terms = loop {
+            let mut terms: Vec<(String, postings::List)> = Vec::new();
+            for c in lo..hi {
+                terms.extend(read_chunk(c)?);
+            }
+            let upper = firsts.get(hi).copied();
+            let lower = (lo > 0).then(|| firsts[lo]);
+            let mut merged: BTreeMap<String, postings::List> = terms.into_iter().collect();
+            for (term, changes) in delta.range::<str, _>((
+                lower.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Included),
+                upper.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
+            )) {
+                let list = merged.entry(term.clone()).or_default();
+                for &(n, add) in changes {
+                    *list = list.with(n, add);
+                }
+            }
+            merged.retain(|_, l| !l.is_empty());
+            // A segment whose first term is gone runs on from the previous segment.
+            match merged.keys().next() {
+                Some(first) if lo > 0 && !postings::starts_segment(first) => {
+                    lo = segment(lo - 1).0;
+                }
+                None if lo > 0 => lo = segment(lo - 1).0,
+                _ => break merged,
+            }
+        };
+        // A widened range may now reach the ranges before it: those are done again with it.
+        while rewritten.last().is_some_and(|((_, h), _)| *h > lo) {
+            rewritten.pop();
+        }
+        let terms: Vec<(String, postings::List)> = terms.into_iter().collect();
+        rewritten.push(((lo, hi), postings::chunk(&terms, total)));
+        i += 1;
+    }
+
+    // Every chunk: the previous ones outside the rewritten ranges, the new ones inside.
+    let mut chunks: Vec<(String, File)> = Vec::new();
+    let mut next = 0;
+    for ((lo, hi), new) in rewritten {
+        chunks.extend(firsts[next..lo].iter().map(|f| (f.to_string(), File::Kept)));
+        let compressed: Vec<(String, File)> = new
+            .into_par_iter()
+            .map_init(Zlib::best, |z, c| {
+                (c.first, File::New(z.compress(&c.bytes)))
+            })
+            .collect();
+        chunks.extend(compressed);
+        next = hi;
+    }
+    chunks.extend(firsts[next..].iter().map(|f| (f.to_string(), File::Kept)));
+
+    let changed: BTreeSet<usize> = changed.iter().copied().collect();
+    let letter_files: Vec<(String, File)> = letters
+        .par_iter()
+        .enumerate()
+        .map_init(Zlib::text, |z, (n, letter)| {
+            let file = match changed.contains(&n) {
+                true => File::New(letter_file(z, letter)),
+                false => File::Kept,
+            };
+            (letter_path(n), file)
+        })
+        .collect();
+    let files = assemble(archive, config, &letters, chunks, letter_files, previous);
+    // Every kept file must be known to the caller, with its hash.
+    files
+        .iter()
+        .all(|(path, file)| matches!(file, File::New(_)) || previous.hash(path).is_some())
+        .then_some(files)
+}
+
+/// The whole index from its chunks (first term, file) and letter files: adds the facets and the
+/// manifest, whose build hash covers every other file (kept files' hashes from `previous`).
+fn assemble(
+    archive: &Archive,
+    config: &SiteConfig,
+    letters: &[&Letter],
+    chunks: Vec<(String, File)>,
+    letter_files: Vec<(String, File)>,
+    previous: &impl Previous,
+) -> Vec<(String, File)> {
+    let (facets, combos, facet_bytes) = records::facets(archive, letters, config);
     let mut best = Zlib::best();
     let facet_bytes = best.compress(&facet_bytes);
-
-    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(chunks.len() + total + 2);
-    let mut hash = Sha256::new();
+    let mut files: Vec<(String, File)> = Vec::with_capacity(chunks.len() + letter_files.len() + 2);
     let mut firsts = Vec::with_capacity(chunks.len());
-    for (n, (first, bytes)) in chunks.into_iter().enumerate() {
-        hash.update(Sha256::digest(&bytes));
+    for (first, file) in chunks {
+        files.push((chunk_name(&first), file));
         firsts.push(first);
-        files.push((format!("search/c/{n}.z"), bytes));
     }
-    for (_, bytes) in &letter_files {
-        hash.update(Sha256::digest(bytes));
+    files.push((FACETS.to_owned(), File::New(facet_bytes)));
+    files.extend(letter_files);
+    let hashes: Vec<(&str, u128)> = files
+        .par_iter()
+        .map(|(path, file)| {
+            let hash = match file {
+                File::New(bytes) => content_hash(bytes),
+                File::Kept => previous.hash(path).unwrap_or_default(),
+            };
+            (path.as_str(), hash)
+        })
+        .collect();
+    let mut build = xxhash_rust::xxh3::Xxh3::new();
+    for (path, hash) in hashes {
+        build.update(path.as_bytes());
+        build.update(&hash.to_le_bytes());
     }
-    hash.update(&facet_bytes);
     let manifest = Manifest {
         format: FORMAT,
-        letters: total,
+        letters: letters.len(),
         max_gram: tokenize::MAX_GRAM,
+        max_word_gram: tokenize::MAX_WORD_GRAM,
         firsts: firsts.join("\n"),
-        build: hex(&hash.finalize()[..8]),
+        build: format!("{:016x}", build.digest()),
         facets,
         combos,
     };
-    files.push((
-        "search/manifest.z".to_owned(),
-        best.compress(&serde_json::to_vec(&manifest).unwrap_or_default()),
-    ));
-    files.push(("search/facets.z".to_owned(), facet_bytes));
-    files.extend(letter_files);
+    let manifest = best.compress(&serde_json::to_vec(&manifest).unwrap_or_default());
+    files.push((MANIFEST.to_owned(), File::New(manifest)));
     files
+}
+
+/// What the index reads of a letter.
+fn source_of(letter: &Letter) -> postings::Source {
+    let (text, meta_len, _) = records::search_text(letter);
+    postings::Source {
+        text,
+        meta_len,
+        ids: records::identifiers(letter),
+    }
+}
+
+/// A letter's result file: its record as JSON in UTF-16 (Chinese text compresses a tenth smaller
+/// from two bytes a character than from three, and the browser decodes it as readily), compressed.
+fn letter_file(z: &mut Zlib, letter: &Letter) -> Vec<u8> {
+    let (text, meta_len, body) = records::search_text(letter);
+    let record = records::Record {
+        t: &letter.title,
+        u: letter.url_path(),
+        d: letter.date.to_string(),
+        n: letter.doc_number.as_deref(),
+        c: &letter.committee,
+        k: letter.kind.label(),
+        p: letter.number.as_deref(),
+        r: &letter.proposers,
+        s: &text,
+        m: text[..meta_len].encode_utf16().count(),
+        b: text[..body].encode_utf16().count(),
+    };
+    let json = serde_json::to_string(&record).unwrap_or_default();
+    let utf16: Vec<u8> = json.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    z.compress(&utf16)
+}
+
+/// Inflates a zlib file of the index; `None` if it is not one.
+fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut d = libdeflater::Decompressor::new();
+    let mut size = bytes.len() * 4 + 1024;
+    loop {
+        let mut out = vec![0; size];
+        match d.zlib_decompress(bytes, &mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                return Some(out);
+            }
+            Err(libdeflater::DecompressionError::InsufficientSpace) if size < 1 << 30 => size *= 4,
+            Err(_) => return None,
+        }
+    }
 }
 
 /// A zlib compressor (libdeflate: faster than zlib at the same level, and smaller output); the
@@ -163,6 +459,176 @@ impl Zlib {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{Mode, arrange};
+    use std::collections::HashMap;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn config() -> SiteConfig {
+        SiteConfig::parse("title: t\nbase_url: https://x.example/\nissuer: 局\n").unwrap()
+    }
+
+    /// Deterministic filler text: many distinct grams, so the index has many chunks and segments.
+    fn text(seed: u64, sentences: usize) -> String {
+        text_of(seed, sentences, 40)
+    }
+
+    /// The same from the first `alphabet` characters: few, and the lists are long, so chunks end
+    /// by size more than at segment starts.
+    fn text_of(seed: u64, sentences: usize, alphabet: usize) -> String {
+        const CHARS: &str = "科技成果转化制造业企业创新平台资金政策人才服务数字经济园区项目建设研究推进落实支持加快完善";
+        let chars: Vec<char> = CHARS.chars().take(alphabet).collect();
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut out = String::new();
+        for s in 0..sentences {
+            for _ in 0..12 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                out.push(chars[(x % chars.len() as u64) as usize]);
+            }
+            out.push_str(&format!("{}家，", x % 997 + s as u64));
+        }
+        out.push('。');
+        out
+    }
+
+    fn archive(bodies: &[String]) -> Archive {
+        let letters = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let file = format!("content/l{i:03}.md");
+                let src = format!(
+                    "---\ntitle: 关于第{i}号提案的答复\ndate: 2023-{:02}-{:02}\ncommittee: 市政协\nnumber: \"{i}\"\n---\n{body}\n",
+                    i % 12 + 1,
+                    i % 28 + 1
+                );
+                Arc::new(Letter::parse(&src, Path::new(&file), &config()).unwrap())
+            })
+            .collect();
+        arrange(letters, &config(), Mode::Publish)
+    }
+
+    struct Files(HashMap<String, Vec<u8>>);
+
+    impl Previous for Files {
+        fn read(&self, path: &str) -> Option<Vec<u8>> {
+            self.0.get(path).cloned()
+        }
+        fn hash(&self, path: &str) -> Option<u128> {
+            self.0.get(path).map(|b| content_hash(b))
+        }
+    }
+
+    /// The files `update_index` gives, kept ones taken from the previous build.
+    fn updated(before: &Archive, after: &Archive) -> Option<HashMap<String, Vec<u8>>> {
+        let previous = Files(build_index(before, &config()).into_iter().collect());
+        let old = letter_fingerprints(before);
+        let changed: Vec<usize> = letter_fingerprints(after)
+            .iter()
+            .enumerate()
+            .filter(|(n, fp)| old.get(*n) != Some(fp))
+            .map(|(n, _)| n)
+            .collect();
+        let files = update_index(after, &config(), &previous, &changed)?;
+        Some(
+            files
+                .into_iter()
+                .map(|(path, file)| {
+                    let bytes = match file {
+                        File::New(bytes) => bytes,
+                        File::Kept => previous.0[&path].clone(),
+                    };
+                    (path, bytes)
+                })
+                .collect(),
+        )
+    }
+
+    fn clean(archive: &Archive) -> HashMap<String, Vec<u8>> {
+        build_index(archive, &config()).into_iter().collect()
+    }
+
+    #[test]
+    fn an_updated_index_is_the_clean_index() {
+        let bodies: Vec<String> = (0..120).map(|i| text(i, 30)).collect();
+        let before = archive(&bodies);
+        let chunks = clean(&before)
+            .keys()
+            .filter(|p| p.starts_with("search/c/"))
+            .count();
+        assert!(chunks > 20, "enough chunks to have segments: {chunks}");
+
+        let edits: Vec<Vec<(usize, String)>> = vec![
+            // A sentence added to one letter.
+            vec![(7, format!("{}科研仪器共享平台建设", bodies[7]))],
+            // Three letters rewritten, one emptied.
+            vec![
+                (3, text(1000, 30)),
+                (50, text(1001, 5)),
+                (99, "无".to_owned()),
+            ],
+            // A letter's whole text gone, its terms with it (some only it held).
+            vec![(0, "。".to_owned())],
+        ];
+        for edit in edits {
+            let mut changed = bodies.clone();
+            for (i, body) in &edit {
+                changed[*i] = body.clone();
+            }
+            let after = archive(&changed);
+            let got = updated(&before, &after).expect("an update, not a rebuild");
+            let want = clean(&after);
+            let mut got_paths: Vec<&String> = got.keys().collect();
+            let mut want_paths: Vec<&String> = want.keys().collect();
+            got_paths.sort();
+            want_paths.sort();
+            assert_eq!(got_paths, want_paths, "the same files");
+            for (path, bytes) in &want {
+                assert!(got[path] == *bytes, "{path} differs after {edit:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_updated_index_is_the_clean_index_when_chunks_end_by_size() {
+        let bodies: Vec<String> = (0..300).map(|i| text_of(i, 12, 9)).collect();
+        let before = archive(&bodies);
+        let edits: Vec<Vec<(usize, String)>> = vec![
+            vec![(5, text_of(7000, 40, 9))],
+            vec![
+                (10, "。".to_owned()),
+                (11, "。".to_owned()),
+                (200, text_of(1, 60, 12)),
+            ],
+        ];
+        for edit in edits {
+            let mut changed = bodies.clone();
+            for (i, body) in &edit {
+                changed[*i] = body.clone();
+            }
+            let after = archive(&changed);
+            let got = updated(&before, &after).expect("an update, not a rebuild");
+            let want = clean(&after);
+            assert_eq!(got.len(), want.len());
+            for (path, bytes) in &want {
+                assert!(
+                    got.get(path) == Some(bytes),
+                    "{path} differs after {edit:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_update_is_refused_when_the_letters_are_not_the_same_count() {
+        let bodies: Vec<String> = (0..20).map(|i| text(i, 5)).collect();
+        let before = archive(&bodies);
+        let after = archive(&bodies[..19]);
+        assert!(updated(&before, &after).is_none());
+    }
 }

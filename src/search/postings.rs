@@ -22,6 +22,7 @@ pub const CHUNK_BYTES: usize = 12 * 1024;
 
 /// What the index needs from one letter: its searchable text, how much of it is heading fields, and
 /// its identifiers.
+#[derive(Clone)]
 pub struct Source {
     pub text: String,
     /// Byte length of the heading part at the start of `text`.
@@ -432,8 +433,19 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
-/// Writes the sorted terms into chunks. Each entry is: term length, term (UTF-8), `count << 1 |
-/// bitmap`, payload length, payload, every number an unsigned LEB128 varint.
+/// About one term in this many starts a *segment*: a chunk always starts at such a term, so a
+/// change to some lists moves chunk boundaries only within their segments, and an incremental build
+/// rewrites those alone (`search::update_index`) and still writes what a clean build writes.
+const SEGMENT: u64 = 128;
+
+/// Whether a term starts a segment: decided by the term alone.
+pub fn starts_segment(term: &str) -> bool {
+    xxhash_rust::xxh3::xxh3_64(term.as_bytes()).is_multiple_of(SEGMENT)
+}
+
+/// Writes the sorted terms into chunks: a chunk is closed before a term that starts a segment, or
+/// when the next entry would take it past [`CHUNK_BYTES`]. Each entry is: term length, term
+/// (UTF-8), `count << 1 | bitmap`, payload length, payload, every number an unsigned LEB128 varint.
 pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current: Option<Chunk> = None;
@@ -447,7 +459,7 @@ pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
         entry.extend_from_slice(&payload);
         if current
             .as_ref()
-            .is_some_and(|c| c.bytes.len() + entry.len() > CHUNK_BYTES)
+            .is_some_and(|c| c.bytes.len() + entry.len() > CHUNK_BYTES || starts_segment(term))
         {
             chunks.extend(current.take());
         }
@@ -461,6 +473,86 @@ pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
     }
     chunks.extend(current);
     chunks
+}
+
+/// The terms and lists of a chunk file's content (inflated), as [`chunk`] wrote them; `None` if it
+/// is not such content.
+pub fn decode_chunk(bytes: &[u8], total: usize) -> Option<Vec<(String, List)>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let read = |pos: &mut usize| read_varint_checked(bytes, pos);
+    while pos < bytes.len() {
+        let len = read(&mut pos)? as usize;
+        let term = std::str::from_utf8(bytes.get(pos..pos + len)?)
+            .ok()?
+            .to_owned();
+        pos += len;
+        let head = read(&mut pos)?;
+        let size = read(&mut pos)? as usize;
+        let payload = bytes.get(pos..pos + size)?;
+        pos += size;
+        let mut list = List::default();
+        if head & 1 == 1 {
+            for letter in 0..total.min(payload.len() * 8) {
+                if payload[letter / 8] >> (letter % 8) & 1 == 1 {
+                    list.push(letter as u32);
+                }
+            }
+        } else {
+            let mut at = 0;
+            let mut last: Option<u32> = None;
+            while at < payload.len() {
+                let gap = read_varint_checked(payload, &mut at)?;
+                let letter = last.map_or(Some(gap), |l| l.checked_add(gap)?.checked_add(1))?;
+                list.push(letter);
+                last = Some(letter);
+            }
+        }
+        if list.count != head >> 1 {
+            return None;
+        }
+        out.push((term, list));
+    }
+    Some(out)
+}
+
+/// Every term one letter's text gives, as [`build`] would post them.
+pub fn terms_of(source: &Source) -> Vec<String> {
+    build(1, |_| source.clone())
+        .into_iter()
+        .map(|(term, _)| term)
+        .collect()
+}
+
+impl List {
+    /// The list with `letter` added (`add`) or taken out.
+    pub fn with(&self, letter: u32, add: bool) -> List {
+        let mut letters = self.letters();
+        match (letters.binary_search(&letter), add) {
+            (Err(at), true) => letters.insert(at, letter),
+            (Ok(at), false) => {
+                letters.remove(at);
+            }
+            _ => {}
+        }
+        let mut list = List::default();
+        letters.into_iter().for_each(|l| list.push(l));
+        list
+    }
+}
+
+/// A varint, or `None` past the end or when it is too long for 32 bits.
+fn read_varint_checked(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let mut v: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        v |= ((b & 0x7F) as u32).checked_shl(shift)?;
+        if b < 0x80 {
+            return Some(v);
+        }
+    }
+    None
 }
 
 pub fn write_varint(out: &mut Vec<u8>, mut v: u32) {

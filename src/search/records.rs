@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::postings::write_varint;
 use crate::archive::{Archive, Index};
@@ -89,6 +89,42 @@ pub struct Facets {
     /// Reply classes: `[code, label]`, in the site's order.
     pub class: Vec<[String; 2]>,
     pub topic: Vec<String>,
+}
+
+/// What the index's terms are made from, read back from a result file's content (inflated):
+/// the inverse of writing a [`Record`] for the terms. `None` if it is not such content.
+pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source> {
+    #[derive(Deserialize)]
+    struct Stored {
+        n: Option<String>,
+        p: Option<String>,
+        s: String,
+        m: usize,
+    }
+    if !utf16.len().is_multiple_of(2) {
+        return None;
+    }
+    let units: Vec<u16> = utf16
+        .chunks_exact(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    let json = String::from_utf16(&units).ok()?;
+    let stored: Stored = serde_json::from_str(&json).ok()?;
+    let mut seen = 0;
+    let meta_len = stored
+        .s
+        .char_indices()
+        .find(|(_, c)| {
+            let done = seen >= stored.m;
+            seen += c.len_utf16();
+            done
+        })
+        .map_or(stored.s.len(), |(i, _)| i);
+    Some(super::postings::Source {
+        text: stored.s,
+        meta_len,
+        ids: stored.n.into_iter().chain(stored.p).collect(),
+    })
 }
 
 /// The facet names (of the archive's indexes), the distinct combinations of a letter's single-valued facets (`[year, committee,

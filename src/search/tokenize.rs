@@ -275,6 +275,23 @@ mod shared_vectors {
     use super::*;
 
     #[test]
+    fn chunk_names_match_the_shared_vectors() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/search_vectors.json")).unwrap();
+        let names = file["chunk_names"].as_array().unwrap();
+        assert!(names.len() >= 5);
+        for case in names {
+            let first = case["first"].as_str().unwrap();
+            let name = case["name"].as_str().unwrap();
+            assert_eq!(
+                crate::search::chunk_name(first),
+                format!("search/c/{name}.z"),
+                "{first:?}"
+            );
+        }
+    }
+
+    #[test]
     fn rust_tokenizer_matches_the_shared_vectors() {
         let file: serde_json::Value =
             serde_json::from_str(include_str!("../../tests/search_vectors.json")).unwrap();

@@ -23,6 +23,11 @@ test("the tokenizer matches every shared vector", () => {
   }
 });
 
+test("chunk file names match the shared vectors", () => {
+  assert.ok(vectors.chunk_names.length >= 5);
+  for (const c of vectors.chunk_names) assert.equal(search.chunkName(c.first), c.name, c.first);
+});
+
 test("a part is not found inside a longer word", () => {
   assert.equal(search.findPart("第1494号", "494"), -1);
   assert.equal(search.findPart("第494号", "494"), 1);

@@ -138,6 +138,17 @@
     return v;
   }
 
+  /* A chunk file's name, from its first term (src/search/mod.rs, chunk_name): FNV-1a of the UTF-8
+   * bytes, twice with two offsets. */
+  function chunkName(first) {
+    var bytes = new TextEncoder().encode(first), out = "";
+    [0x811c9dc5, 0x050c5d1f].forEach(function (h) {
+      for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+      out += ("0000000" + h.toString(16)).slice(-8);
+    });
+    return out;
+  }
+
   async function inflate(buf) {
     var stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Uint8Array(await new Response(stream).arrayBuffer());
@@ -179,7 +190,7 @@
   Index.prototype.chunk = function (n) {
     if (!this.chunks.has(n)) {
       var self = this;
-      this.chunks.set(n, this.get(this.base + "c/" + n + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
+      this.chunks.set(n, this.get(this.base + "c/" + chunkName(this.firsts[n]) + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
         var terms = new Map(), pos = { at: 0 }, dec = new TextDecoder();
         while (pos.at < b.length) {
           var len = varint(b, pos), term = dec.decode(b.subarray(pos.at, pos.at + len));
@@ -519,7 +530,7 @@
     });
   };
 
-  var api = { normalize: normalize, runs: runs, tokens: tokens, queryGrams: queryGrams, findPart: findPart,
+  var api = { normalize: normalize, runs: runs, tokens: tokens, queryGrams: queryGrams, findPart: findPart, chunkName: chunkName,
     parts: parts, Index: Index, results: results, excerpt: excerpt, MAX_GRAM: MAX_GRAM };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {
