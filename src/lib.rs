@@ -112,7 +112,7 @@ pub fn publish(
         }
     };
     let parsed = letters.len();
-    let archive = archive::arrange(
+    let mut archive = archive::arrange(
         letters.into_iter().map(std::sync::Arc::new).collect(),
         &config,
         mode(options),
@@ -161,6 +161,13 @@ pub fn publish(
     let manifest_bytes = manifest::render(&archive, &config, &|path| {
         sha256.get(path).map(|s| (*s).to_owned())
     });
+    // Every page is written: the letters' HTML is not read again, and the search index can use
+    // its memory (a fifth of the build's peak for 10,000 letters).
+    for letter in archive.letters.iter_mut().chain(&mut archive.unlisted) {
+        if let Some(letter) = std::sync::Arc::get_mut(letter) {
+            letter.body_html = String::new();
+        }
+    }
     let search_files = search::build_index(&archive, &config);
     let extra = std::iter::once((manifest::MANIFEST_FILE, manifest_bytes.as_slice()))
         .chain(search_files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
