@@ -109,6 +109,21 @@ fn substring_of_a_word_finds_every_letter_holding_it() {
     assert_eq!(results(&page).len(), 3);
     assert!(page.contains("<mark>造业</mark>"), "match highlighted");
     assert!(page.contains("<select id=\"facet-year\""), "facets shown");
+    assert!(page.contains("年（"), "with a count per value: {page}");
+    assert!(!page.contains("至多"), "exact counts: {page}");
+}
+
+#[test]
+fn counts_not_yet_checked_against_the_text_say_at_most() {
+    // 现答复如下: five units, in more letters than a page shows; only the shown ones are checked.
+    let Some(page) = search("q=%E7%8E%B0%E7%AD%94%E5%A4%8D%E5%A6%82%E4%B8%8B") else {
+        return;
+    };
+    assert!(status(&page).starts_with("找到至多 "), "{page}");
+    assert!(
+        page.contains("（至多 "),
+        "facet counts are upper bounds: {page}"
+    );
 }
 
 #[test]

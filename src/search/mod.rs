@@ -408,7 +408,10 @@ fn letter_file(z: &mut Zlib, letter: &Letter) -> Vec<u8> {
         b: text[..body].encode_utf16().count(),
     };
     let json = serde_json::to_string(&record).unwrap_or_default();
-    let utf16: Vec<u8> = json.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut utf16: Vec<u8> = Vec::with_capacity(json.len() * 2);
+    for unit in json.encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
     z.compress(&utf16)
 }
 

@@ -445,13 +445,14 @@
       if (!bad.length) break;
       bad.forEach(function (n) { c.rejected.add(n); });
     }
-    this.renderFacets(res.counts);
     var items = next.map(function (n, i) { return self.item(recs[i], c.hit.parts); });
     items.forEach(function (li) { self.list.appendChild(li); });
     // After "more", keyboard and screen-reader users continue at the first new result.
     if (more && items.length) items[0].querySelector("a").focus();
     c.shown += next.length;
     var total = res.list.length, sure = c.hit.exact || c.checked || c.shown >= total;
+    // Candidates not yet checked against the text may not hold the query: counts are upper bounds.
+    this.renderFacets(res.counts, sure);
     this.status.textContent = total === 0 ? "没有找到与“" + c.s.q + "”相符的答复函。"
       : (sure ? "找到 " : "找到至多 ") + total + " 件答复函" + (c.shown < total ? "，显示前 " + c.shown + " 件。" : "。");
     this.more.hidden = c.shown >= total;
@@ -501,7 +502,7 @@
     this.facets.hidden = true;
   };
 
-  Page.prototype.renderFacets = function (counts) {
+  Page.prototype.renderFacets = function (counts, sure) {
     var self = this, c = this.current, m = this.index.manifest.facets;
     this.clearFacets();
     this.facets.hidden = false;
@@ -515,7 +516,7 @@
       names.forEach(function (name, i) {
         var n = counts[k].get(i) || 0, value = k === "class" ? name[0] : name;
         if (!n && c.filters[k] !== i) return;
-        var label = (k === "class" ? name[0] + " " + name[1] : k === "year" ? name + "年" : name) + "（" + n + "）";
+        var label = (k === "class" ? name[0] + " " + name[1] : k === "year" ? name + "年" : name) + (sure ? "（" : "（至多 ") + n + "）";
         var o = el("option", { value: value }, label);
         if (c.filters[k] === i) o.setAttribute("selected", "");
         sel.appendChild(o);
