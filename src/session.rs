@@ -16,7 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::letter::{self, Letter};
 use crate::render::{self, Page};
 use crate::theme::Theme;
-use crate::{load, source, theme};
+use crate::{load, search, source, theme};
 
 /// A site's output kept in memory, with what is needed to rebuild it cheaply.
 pub struct Session {
@@ -32,6 +32,9 @@ pub struct Session {
     ready: Option<Ready>,
     /// How the last build arranged the letters, if it succeeded and nothing was read since.
     last: Option<Arranged>,
+    /// The search index served is an earlier build's: the last build could not update it in
+    /// place (letters added or removed), and `refresh_search` has not made it whole again yet.
+    search_stale: bool,
 }
 
 /// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
@@ -166,6 +169,7 @@ impl Session {
             config: None,
             ready: None,
             last: None,
+            search_stale: false,
         }
     }
 
@@ -423,9 +427,34 @@ impl Session {
             return Err(problems);
         }
 
+        // The search index: updated in place for the letters that changed, if it can be.
+        let search = search_update(&self.pages, archive, config);
+        let search_stale = search.is_none();
+        let search_paths: HashSet<String> = match &search {
+            Some(files) => files.iter().map(|(path, _)| path.clone()).collect(),
+            // Kept as it is until `refresh_search`.
+            None => self
+                .pages
+                .iter()
+                .map(|(path, _)| path)
+                .filter(|path| is_search_file(path))
+                .map(str::to_owned)
+                .collect(),
+        };
+
         let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
         let mut changed: Vec<String> = Vec::new();
         let mut removed: Vec<String> = Vec::new();
+        if same_plan && search.is_some() {
+            // Search files gone (chunks renamed).
+            removed = self
+                .pages
+                .iter()
+                .map(|(path, _)| path)
+                .filter(|path| is_search_file(path) && !search_paths.contains(*path))
+                .map(str::to_owned)
+                .collect();
+        }
         if !same_plan {
             // The pages planned may differ from the last build's: drop those gone, and check and
             // put in the theme's files.
@@ -433,6 +462,7 @@ impl Session {
                 .iter()
                 .map(|p| p.path.as_str())
                 .chain(theme.assets.keys().map(String::as_str))
+                .chain(search_paths.iter().map(String::as_str))
                 .collect();
             removed = self
                 .pages
@@ -440,9 +470,6 @@ impl Session {
                 .filter(|(p, _)| !planned.contains(p))
                 .map(|(p, _)| p.to_owned())
                 .collect();
-            for path in &removed {
-                Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
-            }
             let pages: HashSet<&str> = plan.iter().map(|p| p.path.as_str()).collect();
             for (path, bytes) in &theme.assets {
                 if pages.contains(path.as_str()) {
@@ -466,10 +493,21 @@ impl Session {
             Output::insert(&mut next, &path, (fp, bytes));
             changed.push(path);
         }
+        for (path, file) in search.into_iter().flatten() {
+            if let Some((fp, bytes)) = file {
+                Output::insert(&mut next, &path, (fp, bytes));
+                changed.push(path);
+            }
+        }
+        for path in &removed {
+            Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
+        }
         removed.sort();
+        removed.dedup();
         changed.sort();
         let next = Output(Arc::new(next));
         let total_pages = next.len();
+        self.search_stale = search_stale;
         self.pages = next;
         self.config = Some(ready.config.clone());
         self.last = Some(arranged);
@@ -477,6 +515,58 @@ impl Session {
             changed,
             removed,
             reparsed,
+            total_pages,
+        })
+    }
+
+    /// Whether the search index served is this build's (see `refresh_search`).
+    pub fn search_is_current(&self) -> bool {
+        !self.search_stale
+    }
+
+    /// Makes the search index whole again when the last build could not update it in place
+    /// (letters added or removed: every letter's number in it moves), from every letter. Kept
+    /// apart from the rebuild so that the page saved is served, and the reload sent, first.
+    /// Returns what changed; `None` when the index is current or no build has succeeded.
+    pub fn refresh_search(&mut self) -> Option<Rebuild> {
+        if !self.search_stale {
+            return None;
+        }
+        let (last, config) = (self.last.as_ref()?, self.config.clone()?);
+        let files = search::build_index(&last.archive, &config);
+        let letter_fps: HashMap<String, u64> = search::letter_fingerprints(&last.archive)
+            .into_iter()
+            .collect();
+        let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
+        let mut changed = Vec::new();
+        let paths: HashSet<&str> = files.iter().map(|(path, _)| path.as_str()).collect();
+        let mut removed: Vec<String> = self
+            .pages
+            .iter()
+            .map(|(path, _)| path)
+            .filter(|path| is_search_file(path) && !paths.contains(path))
+            .map(str::to_owned)
+            .collect();
+        for path in &removed {
+            Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
+        }
+        for (path, bytes) in files {
+            let fp = search_fingerprint(&letter_fps, &path, &bytes);
+            if self.pages.fingerprint(&path) != Some(fp) {
+                Output::insert(&mut next, &path, (fp, Arc::from(bytes)));
+                changed.push(path);
+            }
+        }
+        changed.sort();
+        removed.sort();
+        let next = Output(Arc::new(next));
+        let total_pages = next.len();
+        self.pages = next;
+        self.search_stale = false;
+        Some(Rebuild {
+            changed,
+            removed,
+            reparsed: 0,
             total_pages,
         })
     }
@@ -581,4 +671,67 @@ fn may_share_doc_number_or_url(letters: &[Arc<Letter>]) -> bool {
 fn site_digest(config: u64, theme: u64, mode: Mode) -> u64 {
     let text = format!("{}:{config}:{theme}:{mode:?}", env!("CARGO_PKG_VERSION"));
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
+
+/// Whether an output path is a file of the search index (the search page is not).
+fn is_search_file(path: &str) -> bool {
+    path.starts_with("search/") && path.ends_with(".z")
+}
+
+/// A search file's fingerprint: a letter result file's is the letter's (`search::letter_fingerprint`),
+/// any other's its content's hash.
+fn search_fingerprint(letter_fps: &HashMap<String, u64>, path: &str, bytes: &[u8]) -> u64 {
+    letter_fps
+        .get(path)
+        .copied()
+        .unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// The search index as the session holds it, for `search::update_index`.
+struct HeldSearch<'a>(&'a Output);
+
+impl search::Previous for HeldSearch<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.0.get(path).map(|bytes| bytes.to_vec())
+    }
+
+    fn hash(&self, path: &str) -> Option<u128> {
+        self.0
+            .get(path)
+            .map(|bytes| crate::changes::content_hash(bytes))
+    }
+}
+
+/// Every file of the search index after this build, updated in place from the one held: with its
+/// fingerprint and bytes when they are new. `None` when it cannot be updated in place.
+type SearchFiles = Vec<(String, Option<(u64, Arc<[u8]>)>)>;
+
+fn search_update(held: &Output, archive: &Archive, config: &SiteConfig) -> Option<SearchFiles> {
+    let letter_fps: HashMap<String, u64> =
+        search::letter_fingerprints(archive).into_iter().collect();
+    let mut changed: Vec<usize> = letter_fps
+        .iter()
+        .filter(|(path, fp)| held.fingerprint(path) != Some(**fp))
+        .filter_map(|(path, _)| {
+            path.strip_prefix("search/l/")?
+                .strip_suffix(".z")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    changed.sort_unstable();
+    let files = search::update_index(archive, config, &HeldSearch(held), &changed)?;
+    Some(
+        files
+            .into_iter()
+            .map(|(path, file)| match file {
+                search::File::Kept => (path, None),
+                search::File::New(bytes) => {
+                    let fp = search_fingerprint(&letter_fps, &path, &bytes);
+                    let new = (held.fingerprint(&path) != Some(fp)).then(|| (fp, Arc::from(bytes)));
+                    (path, new)
+                }
+            })
+            .collect(),
+    )
 }

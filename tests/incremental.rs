@@ -16,13 +16,15 @@ fn session_output(session: &Session) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[track_caller]
-fn assert_same_as_fresh_build(site: &Site, session: &Session) {
+fn assert_same_as_fresh_build(site: &Site, session: &mut Session) {
+    // After letters are added or removed, the search index is made again apart (see
+    // `Session::refresh_search`); after edits it is updated with the pages.
+    session.refresh_search();
+    assert!(session.search_is_current());
     site.build().success();
     let mut fresh = site.output();
     // The manifest is for publishing: the preview session does not make one.
     fresh.remove(dafu::manifest::MANIFEST_FILE);
-    // Nor, for now, the search index (the search page itself is compared).
-    fresh.retain(|path, _| !path.starts_with("search/") || path == "search/index.html");
     let incremental = session_output(session);
     let only_fresh: Vec<_> = fresh
         .keys()
@@ -54,7 +56,7 @@ fn edits_adds_renames_and_deletes_give_the_same_bytes_as_a_fresh_build() {
         first.total_pages,
         "a first build renders everything"
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // Edit one letter's title: its page, its neighbours, its lists and feeds change; not the rest.
     let path = site.path("content/2023/jian-0007.md");
@@ -80,7 +82,14 @@ fn edits_adds_renames_and_deletes_give_the_same_bytes_as_a_fresh_build() {
         "an unrelated letter is not re-rendered"
     );
     assert_eq!(edit.reparsed, 1);
-    assert_same_as_fresh_build(&site, &session);
+    assert!(
+        session.search_is_current()
+            && edit.changed.iter().any(|p| p.starts_with("search/l/"))
+            && edit.changed.contains(&"search/manifest.z".to_owned()),
+        "an edit updates the search index with the pages: {:?}",
+        edit.changed
+    );
+    assert_same_as_fresh_build(&site, &mut session);
 
     // Add a letter with a new topic.
     site.write(
@@ -88,7 +97,7 @@ fn edits_adds_renames_and_deletes_give_the_same_bytes_as_a_fresh_build() {
         "---\ntitle: 关于新增提案的答复函\ndate: 2024-02-02\ncommittee: 县政协\ntopics: [新主题]\n---\n某委员：\n\n新增正文。\n",
     );
     session.rebuild(&[]).unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // Rename a letter (its URL changes), then delete one.
     std::fs::rename(
@@ -102,7 +111,7 @@ fn edits_adds_renames_and_deletes_give_the_same_bytes_as_a_fresh_build() {
             .removed
             .contains(&"2022/ti-202/index.html".to_owned())
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     site.remove("content/2024/new.md");
     let delete = session.rebuild(&[]).unwrap();
     assert!(
@@ -110,7 +119,7 @@ fn edits_adds_renames_and_deletes_give_the_same_bytes_as_a_fresh_build() {
             .removed
             .contains(&"topics/xin-zhu-ti/index.html".to_owned())
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // Config and template changes re-render everything they touch.
     let config = std::fs::read_to_string(site.path("site.yaml")).unwrap();
@@ -119,14 +128,14 @@ fn edits_adds_renames_and_deletes_give_the_same_bytes_as_a_fresh_build() {
         config.replace("paginate_by: 2", "paginate_by: 1"),
     );
     session.rebuild(&[]).unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     site.write(
         "themes/default/templates/404.html",
         "<p>{{ site.title }}：找不到</p>",
     );
     let template = session.rebuild(&[]).unwrap();
     assert!(template.changed.contains(&"404.html".to_owned()));
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 }
 
 #[test]
@@ -143,7 +152,7 @@ fn a_failed_rebuild_keeps_the_last_good_pages() {
     assert_eq!(session_output(&session), good);
     site.remove("content/2023/broken.md");
     session.rebuild(&[]).unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 }
 
 #[test]
@@ -211,7 +220,7 @@ fn statistics_follow_a_withheld_letter_that_changes() {
             .contains(&"years/2023/page/2/index.html".to_owned()),
         "a year's later pages show no statistics"
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 }
 /// The preview server rebuilds from the paths its watcher names, without listing the folder again:
 /// whatever the paths, the result must be what a fresh build gives.
@@ -232,7 +241,7 @@ fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
         .rebuild_content(&[abs("content/2023/jian-0007.md")])
         .unwrap();
     assert_eq!(edit.reparsed, 1);
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // A letter added, with an editor's temporary file beside it that is gone by now, and a note.
     site.write(
@@ -248,7 +257,7 @@ fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
         ])
         .unwrap();
     assert_eq!(added.reparsed, 1);
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // Renamed (both names reported), then deleted.
     std::fs::rename(
@@ -262,19 +271,19 @@ fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
             abs("content/2022/ti-202-renamed.md"),
         ])
         .unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     site.remove("content/2024/new.md");
     session
         .rebuild_content(&[abs("content/2024/new.md")])
         .unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // A folder renamed, with only the folder's names reported: the letters are listed again.
     std::fs::rename(abs("content/2022"), abs("content/2022-old")).unwrap();
     session
         .rebuild_content(&[abs("content/2022"), abs("content/2022-old")])
         .unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // A letter moved into a drafts folder that is never listed.
     std::fs::create_dir_all(abs("content/_drafts")).unwrap();
@@ -289,7 +298,7 @@ fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
             abs("content/_drafts/jian-0007.md"),
         ])
         .unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 
     // A broken letter, then fixed: the error shows, then the pages come back.
     site.write("content/2023/broken.md", "---\ntitle: 坏\n");
@@ -302,7 +311,7 @@ fn rebuilding_only_the_named_paths_gives_the_same_bytes_as_a_fresh_build() {
     session
         .rebuild_content(&[abs("content/2023/broken.md")])
         .unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 }
 
 #[test]
@@ -348,28 +357,28 @@ fn letters_edited_in_place_give_the_same_bytes_as_a_fresh_build() {
         body.changed
             .contains(&"2023/jian-0007/index.html".to_owned())
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     edit(
         &mut session,
         "content/2023/ti-101.md",
         "title: ",
         "title: 【修订】",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     edit(
         &mut session,
         "content/2023/summary-only.md",
         "summary: ",
         "summary: 修订：",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     edit(
         &mut session,
         "content/2022/draft.md",
         "title: ",
         "title: 草稿修订",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     // What moves a letter: its date, its topics, its committee, draft or not.
     edit(
         &mut session,
@@ -377,28 +386,28 @@ fn letters_edited_in_place_give_the_same_bytes_as_a_fresh_build() {
         "date: 2023-03-10",
         "date: 2021-01-01",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     edit(
         &mut session,
         "content/2023/jian-0007.md",
         "topics: [科技金融]",
         "topics: [科技金融, 新主题]",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     edit(
         &mut session,
         "content/2023/jian-0007.md",
         "committee: 市人大",
         "committee: 市政协",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     edit(
         &mut session,
         "content/2023/ti-101.md",
         "---\n",
         "---\ndraft: true\n",
     );
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
     // An edit after a failed one starts from the letters, not from the last arrangement.
     let path = root.join("content/2023/jian-0007.md");
     let good = std::fs::read_to_string(&path).unwrap();
@@ -416,7 +425,7 @@ fn letters_edited_in_place_give_the_same_bytes_as_a_fresh_build() {
     );
     std::fs::write(&path, good.replace("感谢您的关心与支持。", "感谢。")).unwrap();
     session.rebuild_content(&[path]).unwrap();
-    assert_same_as_fresh_build(&site, &session);
+    assert_same_as_fresh_build(&site, &mut session);
 }
 
 /// In preview (drafts listed, 不予公开 letters on pages of their own), repeated in-place edits of the
@@ -426,6 +435,7 @@ fn repeated_edits_in_preview_give_what_a_fresh_session_gives() {
     let site = Site::fixture("basic");
     let mut session = Session::new(site.root(), Mode::Preview);
     session.rebuild(&[]).unwrap();
+    session.refresh_search();
     let root = session.root().to_path_buf();
     let files = [
         "content/2023/jian-0007.md",
@@ -442,8 +452,13 @@ fn repeated_edits_in_preview_give_what_a_fresh_session_gives() {
                 .rebuild_content(std::slice::from_ref(&path))
                 .unwrap();
             assert_eq!(rebuilt.reparsed, 1);
+            assert!(
+                session.search_is_current(),
+                "an edit updates the search index in place"
+            );
             let mut fresh = Session::new(site.root(), Mode::Preview);
             fresh.rebuild(&[]).unwrap();
+            fresh.refresh_search();
             assert_eq!(
                 session_output(&session),
                 session_output(&fresh),

@@ -192,6 +192,7 @@ fn status_json(snapshot: &Snapshot) -> String {
         "base_path": snapshot.base_path,
         "pages": pages,
         "problems": problems,
+        "search_current": snapshot.search_current,
     })
     .to_string()
 }

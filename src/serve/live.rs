@@ -26,6 +26,9 @@ pub struct Snapshot {
     pub base_path: String,
     /// Why the last build failed; empty when it succeeded.
     pub problems: Arc<[Diagnostic]>,
+    /// The search index served is the last good build's (it is remade just after a build that
+    /// added or removed letters).
+    pub search_current: bool,
 }
 
 /// The news of one build, as sent to open pages.
@@ -87,6 +90,16 @@ impl Live {
         }
         // An error only means no page is open.
         let _ = self.notices.send(Arc::from(notice.to_json()));
+    }
+
+    /// Serves `snapshot` from now on without telling the open pages: it completes the build they
+    /// were last told of (the search index, made just after it) and changes no page they show.
+    pub fn complete(&self, snapshot: Snapshot) {
+        let snapshot = Arc::new(snapshot);
+        match self.current.write() {
+            Ok(mut current) => *current = snapshot,
+            Err(poisoned) => *poisoned.into_inner() = snapshot,
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {

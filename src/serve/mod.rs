@@ -141,7 +141,11 @@ pub fn run(options: Options) -> Result<(), ServeError> {
     let for_builder = live.clone();
     std::thread::Builder::new()
         .name("dafu-build".into())
-        .spawn(move || builder.run(batches, &for_builder))
+        .spawn(move || {
+            // The first build's search index, made once the server is up.
+            builder.refresh_search(&for_builder);
+            builder.run(batches, &for_builder)
+        })
         .map_err(|e| ServeError::Io(format!("cannot start the builder thread: {e}")))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -243,6 +247,9 @@ impl Builder {
             }
             let notice = Notice::new(snapshot.generation, ok, notice_changes);
             live.publish(snapshot, &notice);
+            if ok {
+                self.refresh_search(live);
+            }
         }
     }
 
@@ -312,7 +319,37 @@ impl Builder {
                     .map_or_else(|_| "/".to_owned(), |c| c.base_path().to_owned()),
             },
             problems: problems.into(),
+            search_current: self.session.search_is_current(),
         }
+    }
+
+    /// Makes the search index current after a build that could not update it in place, and
+    /// serves it as part of that build (same generation, no reload: only the search page reads
+    /// these files, and it reads them when a search is made).
+    fn refresh_search(&mut self, live: &Live) {
+        if self.session.search_is_current() {
+            return;
+        }
+        let started = Instant::now();
+        let Ok(rebuild) = self.guarded(|s| Ok(s.refresh_search().unwrap_or_default())) else {
+            return;
+        };
+        let files = rebuild.changed.len() + rebuild.removed.len();
+        if files == 0 {
+            return;
+        }
+        println!(
+            "search index: {files} files updated in {} ms",
+            started.elapsed().as_millis()
+        );
+        let previous = live.snapshot();
+        live.complete(Snapshot {
+            generation: previous.generation,
+            pages: self.session.output(),
+            base_path: previous.base_path.clone(),
+            problems: previous.problems.clone(),
+            search_current: self.session.search_is_current(),
+        });
     }
 }
 

@@ -33,8 +33,11 @@
     // A failed build: show its problems. The first good one after a failure: take them away.
     if (!build.ok || !ok || build.all) return true;
     return build.changed.some(function (path) {
+      if (watch.indexOf(path) >= 0) return true;
+      // The search index's files: read by the search page alone.
+      if (/^search\/.*\.z$/.test(path)) return watch.indexOf("search/index.html") >= 0;
       // A changed style sheet or script can change any page.
-      return watch.indexOf(path) >= 0 || !/\.(html|xml)$/.test(path);
+      return !/\.(html|xml)$/.test(path);
     });
   }
 
