@@ -35,6 +35,8 @@ pub struct Session {
     /// The search index served is an earlier build's: the last build could not update it in
     /// place (letters added or removed), and `refresh_search` has not made it whole again yet.
     search_stale: bool,
+    /// Counts successful builds, so a search index made for one is not served after another.
+    builds: u64,
 }
 
 /// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
@@ -170,6 +172,7 @@ impl Session {
             ready: None,
             last: None,
             search_stale: false,
+            builds: 0,
         }
     }
 
@@ -508,6 +511,7 @@ impl Session {
         let next = Output(Arc::new(next));
         let total_pages = next.len();
         self.search_stale = search_stale;
+        self.builds += 1;
         self.pages = next;
         self.config = Some(ready.config.clone());
         self.last = Some(arranged);
@@ -525,21 +529,44 @@ impl Session {
     }
 
     /// Makes the search index whole again when the last build could not update it in place
-    /// (letters added or removed: every letter's number in it moves), from every letter. Kept
-    /// apart from the rebuild so that the page saved is served, and the reload sent, first.
-    /// Returns what changed; `None` when the index is current or no build has succeeded.
+    /// (letters added or removed: every letter's number in it moves), from every letter: a
+    /// [`SearchJob`] run here. Returns what changed; `None` when the index is current or no build
+    /// has succeeded.
     pub fn refresh_search(&mut self) -> Option<Rebuild> {
+        let job = self.search_job()?;
+        self.apply_search(job.run())
+    }
+
+    /// The work of making the search index whole again, to run on another thread while the
+    /// session goes on (the page saved is served and the reload sent first; a save that comes
+    /// meanwhile is not kept waiting). `None` when the index is current or no build has
+    /// succeeded.
+    pub fn search_job(&self) -> Option<SearchJob> {
         if !self.search_stale {
             return None;
         }
         let (last, config) = (self.last.as_ref()?, self.config.clone()?);
-        let files = search::build_index(&last.archive, &config);
-        let letter_fps: HashMap<String, u64> = search::letter_fingerprints(&last.archive)
-            .into_iter()
-            .collect();
+        Some(SearchJob {
+            archive: last.archive.clone(),
+            config,
+            build: self.builds,
+        })
+    }
+
+    /// Serves a search index made by a [`SearchJob`], if no build came after the one it was made
+    /// for (otherwise it is dropped: the next job makes the index of the newer build). Returns
+    /// what changed.
+    pub fn apply_search(&mut self, made: MadeSearch) -> Option<Rebuild> {
+        if made.build != self.builds || !self.search_stale {
+            return None;
+        }
         let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
         let mut changed = Vec::new();
-        let paths: HashSet<&str> = files.iter().map(|(path, _)| path.as_str()).collect();
+        let paths: HashSet<&str> = made
+            .files
+            .iter()
+            .map(|(path, _, _)| path.as_str())
+            .collect();
         let mut removed: Vec<String> = self
             .pages
             .iter()
@@ -550,10 +577,9 @@ impl Session {
         for path in &removed {
             Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
         }
-        for (path, bytes) in files {
-            let fp = search_fingerprint(&letter_fps, &path, &bytes);
+        for (path, fp, bytes) in made.files {
             if self.pages.fingerprint(&path) != Some(fp) {
-                Output::insert(&mut next, &path, (fp, Arc::from(bytes)));
+                Output::insert(&mut next, &path, (fp, bytes));
                 changed.push(path);
             }
         }
@@ -671,6 +697,38 @@ fn may_share_doc_number_or_url(letters: &[Arc<Letter>]) -> bool {
 fn site_digest(config: u64, theme: u64, mode: Mode) -> u64 {
     let text = format!("{}:{config}:{theme}:{mode:?}", env!("CARGO_PKG_VERSION"));
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+}
+
+/// Making a build's whole search index, apart from the session (see `Session::search_job`).
+pub struct SearchJob {
+    archive: Archive,
+    config: Arc<SiteConfig>,
+    build: u64,
+}
+
+/// A search index made by a [`SearchJob`]: every file, with its fingerprint.
+pub struct MadeSearch {
+    build: u64,
+    files: Vec<(String, u64, Arc<[u8]>)>,
+}
+
+impl SearchJob {
+    pub fn run(self) -> MadeSearch {
+        let letter_fps: HashMap<String, u64> = search::letter_fingerprints(&self.archive)
+            .into_iter()
+            .collect();
+        let files = search::build_index(&self.archive, &self.config)
+            .into_iter()
+            .map(|(path, bytes)| {
+                let fp = search_fingerprint(&letter_fps, &path, &bytes);
+                (path, fp, Arc::from(bytes))
+            })
+            .collect();
+        MadeSearch {
+            build: self.build,
+            files,
+        }
+    }
 }
 
 /// Whether an output path is a file of the search index (the search page is not).

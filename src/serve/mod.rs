@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use crate::archive::Mode;
 use crate::diagnostic::{Diagnostic, display_path};
-use crate::session::{Rebuild, Session};
+use crate::session::{MadeSearch, Rebuild, Session};
 use classify::Plan;
 use live::{Live, Notice, Snapshot};
 use watch::Batch;
@@ -141,11 +141,7 @@ pub fn run(options: Options) -> Result<(), ServeError> {
     let for_builder = live.clone();
     std::thread::Builder::new()
         .name("dafu-build".into())
-        .spawn(move || {
-            // The first build's search index, made once the server is up.
-            builder.refresh_search(&for_builder);
-            builder.run(batches, &for_builder)
-        })
+        .spawn(move || builder.run(batches, &for_builder))
         .map_err(|e| ServeError::Io(format!("cannot start the builder thread: {e}")))?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -210,7 +206,51 @@ struct Builder {
 
 impl Builder {
     fn run(mut self, batches: Receiver<Batch>, live: &Live) {
-        while let Ok(mut batch) = batches.recv() {
+        // The search index, when a build could not update it in place, is made on a thread of its
+        // own (one core), so saves meanwhile are built at once.
+        let (made_tx, made) = std::sync::mpsc::channel::<Option<MadeSearch>>();
+        let mut making = false;
+        // A job that failed is not tried again before the next build.
+        let mut failed = false;
+        loop {
+            if !making
+                && !failed
+                && let Some(job) = self.session.search_job()
+            {
+                making = true;
+                let made_tx = made_tx.clone();
+                std::thread::spawn(move || {
+                    let run = || {
+                        let pool = rayon::ThreadPoolBuilder::new()
+                            .num_threads(1)
+                            .build()
+                            .ok()?;
+                        Some(pool.install(|| job.run()))
+                    };
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+                    let _ = made_tx.send(result.ok().flatten());
+                });
+            }
+            let next = if making {
+                batches.recv_timeout(std::time::Duration::from_millis(20))
+            } else {
+                batches
+                    .recv()
+                    .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
+            };
+            if let Ok(result) = made.try_recv() {
+                making = false;
+                match result {
+                    Some(made) => self.serve_search(made, live),
+                    None => failed = true,
+                }
+            }
+            let mut batch = match next {
+                Ok(batch) => batch,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            failed = false;
             // Everything that came in during the last build goes into this one.
             while let Ok(more) = batches.try_recv() {
                 batch.merge(more);
@@ -247,9 +287,6 @@ impl Builder {
             }
             let notice = Notice::new(snapshot.generation, ok, notice_changes);
             live.publish(snapshot, &notice);
-            if ok {
-                self.refresh_search(live);
-            }
         }
     }
 
@@ -323,24 +360,16 @@ impl Builder {
         }
     }
 
-    /// Makes the search index current after a build that could not update it in place, and
-    /// serves it as part of that build (same generation, no reload: only the search page reads
-    /// these files, and it reads them when a search is made).
-    fn refresh_search(&mut self, live: &Live) {
-        if self.session.search_is_current() {
-            return;
-        }
-        let started = Instant::now();
-        let Ok(rebuild) = self.guarded(|s| Ok(s.refresh_search().unwrap_or_default())) else {
+    /// Serves a search index made after a build that could not update it in place, as part of
+    /// that build (same generation, no reload: only the search page reads these files, and it
+    /// reads them when a search is made).
+    fn serve_search(&mut self, made: MadeSearch, live: &Live) {
+        let Some(rebuild) = self.session.apply_search(made) else {
             return;
         };
-        let files = rebuild.changed.len() + rebuild.removed.len();
-        if files == 0 {
-            return;
-        }
         println!(
-            "search index: {files} files updated in {} ms",
-            started.elapsed().as_millis()
+            "search index: {} files updated",
+            rebuild.changed.len() + rebuild.removed.len()
         );
         let previous = live.snapshot();
         live.complete(Snapshot {
