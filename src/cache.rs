@@ -966,8 +966,8 @@ impl crate::search::Previous for CachedSearch<'_> {
         fs::read(self.dir.join(path)).ok()
     }
 
-    fn hash(&self, path: &str) -> Option<u128> {
-        self.intact(path).map(|e| join_hash(e.hash))
+    fn contains(&self, path: &str) -> bool {
+        self.intact(path).is_some()
     }
 }
 

@@ -753,10 +753,8 @@ impl search::Previous for HeldSearch<'_> {
         self.0.get(path).map(|bytes| bytes.to_vec())
     }
 
-    fn hash(&self, path: &str) -> Option<u128> {
-        self.0
-            .get(path)
-            .map(|bytes| crate::changes::content_hash(bytes))
+    fn contains(&self, path: &str) -> bool {
+        self.0.contains(path)
     }
 }
 
@@ -765,19 +763,14 @@ impl search::Previous for HeldSearch<'_> {
 type SearchFiles = Vec<(String, Option<(u64, Arc<[u8]>)>)>;
 
 fn search_update(held: &Output, archive: &Archive, config: &SiteConfig) -> Option<SearchFiles> {
-    let letter_fps: HashMap<String, u64> =
-        search::letter_fingerprints(archive).into_iter().collect();
-    let mut changed: Vec<usize> = letter_fps
+    let letter_fps = search::letter_fingerprints(archive);
+    let changed: Vec<usize> = letter_fps
         .iter()
-        .filter(|(path, fp)| held.fingerprint(path) != Some(**fp))
-        .filter_map(|(path, _)| {
-            path.strip_prefix("search/l/")?
-                .strip_suffix(".z")?
-                .parse()
-                .ok()
-        })
+        .enumerate()
+        .filter(|(_, (path, fp))| held.fingerprint(path) != Some(*fp))
+        .map(|(n, _)| n)
         .collect();
-    changed.sort_unstable();
+    let letter_fps: HashMap<String, u64> = letter_fps.into_iter().collect();
     let files = search::update_index(archive, config, &HeldSearch(held), &changed)?;
     Some(
         files

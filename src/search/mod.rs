@@ -23,7 +23,6 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::archive::Archive;
-use crate::changes::content_hash;
 use crate::config::SiteConfig;
 use crate::letter::Letter;
 
@@ -71,8 +70,8 @@ pub enum File {
 pub trait Previous: Sync {
     /// The bytes of a file (path under the output root), if there is such a file.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
-    /// Its content hash (`changes::content_hash`), if there is such a file.
-    fn hash(&self, path: &str) -> Option<u128>;
+    /// Whether there is such a file (cheaper than reading it).
+    fn contains(&self, path: &str) -> bool;
 }
 
 /// The published letters of the archive, in index order (letter n is the n-th).
@@ -153,7 +152,7 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
         .into_iter()
         .map(|(first, bytes)| (first, File::New(bytes)))
         .collect();
-    let files = assemble(archive, config, &letters, chunks, letter_files, &NoPrevious);
+    let files = assemble(archive, config, &letters, chunks, letter_files);
     files
         .into_iter()
         .filter_map(|(path, file)| match file {
@@ -161,18 +160,6 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
             File::Kept => None,
         })
         .collect()
-}
-
-/// No previous index.
-struct NoPrevious;
-
-impl Previous for NoPrevious {
-    fn read(&self, _: &str) -> Option<Vec<u8>> {
-        None
-    }
-    fn hash(&self, _: &str) -> Option<u128> {
-        None
-    }
 }
 
 /// The index of the archive made from the previous build's, when only the letters at positions
@@ -309,35 +296,32 @@ pub fn update_index(
     }
     chunks.extend(firsts[next..].iter().map(|f| (f.to_string(), File::Kept)));
 
-    let changed: BTreeSet<usize> = changed.iter().copied().collect();
-    let letter_files: Vec<(String, File)> = letters
+    let mut new_files: BTreeMap<usize, Vec<u8>> = changed
         .par_iter()
-        .enumerate()
-        .map_init(Zlib::text, |z, (n, letter)| {
-            let file = match changed.contains(&n) {
-                true => File::New(letter_file(z, letter)),
-                false => File::Kept,
-            };
-            (letter_path(n), file)
+        .map_init(Zlib::text, |z, &n| (n, letter_file(z, letters[n])))
+        .collect();
+    let letter_files: Vec<(String, File)> = (0..total)
+        .map(|n| match new_files.remove(&n) {
+            Some(bytes) => (letter_path(n), File::New(bytes)),
+            None => (letter_path(n), File::Kept),
         })
         .collect();
-    let files = assemble(archive, config, &letters, chunks, letter_files, previous);
+    let files = assemble(archive, config, &letters, chunks, letter_files);
     // Every kept file must be known to the caller, with its hash.
     files
         .iter()
-        .all(|(path, file)| matches!(file, File::New(_)) || previous.hash(path).is_some())
+        .all(|(path, file)| matches!(file, File::New(_)) || previous.contains(path))
         .then_some(files)
 }
 
 /// The whole index from its chunks (first term, file) and letter files: adds the facets and the
-/// manifest, whose build hash covers every other file (kept files' hashes from `previous`).
+/// manifest.
 fn assemble(
     archive: &Archive,
     config: &SiteConfig,
     letters: &[&Letter],
     chunks: Vec<(String, File)>,
     letter_files: Vec<(String, File)>,
-    previous: &impl Previous,
 ) -> Vec<(String, File)> {
     let (facets, combos, facet_bytes) = records::facets(archive, letters, config);
     let mut best = Zlib::best();
@@ -350,20 +334,14 @@ fn assemble(
     }
     files.push((FACETS.to_owned(), File::New(facet_bytes)));
     files.extend(letter_files);
-    let hashes: Vec<(&str, u128)> = files
-        .par_iter()
-        .map(|(path, file)| {
-            let hash = match file {
-                File::New(bytes) => content_hash(bytes),
-                File::Kept => previous.hash(path).unwrap_or_default(),
-            };
-            (path.as_str(), hash)
-        })
-        .collect();
+    // What every file is made from: the letters (their fingerprints cover text, path and
+    // position), the config and this dafu. Cheaper than hashing the files themselves, which an
+    // edit in the preview would do for every letter's file.
     let mut build = xxhash_rust::xxh3::Xxh3::new();
-    for (path, hash) in hashes {
-        build.update(path.as_bytes());
-        build.update(&hash.to_le_bytes());
+    build.update(env!("CARGO_PKG_VERSION").as_bytes());
+    build.update(serde_json::to_string(config).unwrap_or_default().as_bytes());
+    for (n, letter) in letters.iter().enumerate() {
+        build.update(&letter_fingerprint(letter, n).to_le_bytes());
     }
     let manifest = Manifest {
         format: FORMAT,
@@ -522,8 +500,8 @@ mod tests {
         fn read(&self, path: &str) -> Option<Vec<u8>> {
             self.0.get(path).cloned()
         }
-        fn hash(&self, path: &str) -> Option<u128> {
-            self.0.get(path).map(|b| content_hash(b))
+        fn contains(&self, path: &str) -> bool {
+            self.0.contains_key(path)
         }
     }
 
