@@ -245,6 +245,13 @@ pub fn update_index(
     while i < ranges.len() {
         let (mut lo, hi) = ranges[i];
         let terms = loop {
+            // A range widened back over ranges done before takes them in: they are done again.
+            while let Some(((before, end), _)) = rewritten.last()
+                && *end > lo
+            {
+                lo = lo.min(*before);
+                rewritten.pop();
+            }
             let mut terms: Vec<(String, postings::List)> = Vec::new();
             for c in lo..hi {
                 terms.extend(read_chunk(c)?);
@@ -267,14 +274,9 @@ pub fn update_index(
                 Some(first) if lo > 0 && !postings::starts_segment(first) => {
                     lo = segment(lo - 1).0;
                 }
-                None if lo > 0 => lo = segment(lo - 1).0,
                 _ => break merged,
             }
         };
-        // A widened range may now reach the ranges before it: those are done again with it.
-        while rewritten.last().is_some_and(|((_, h), _)| *h > lo) {
-            rewritten.pop();
-        }
         let terms: Vec<(String, postings::List)> = terms.into_iter().collect();
         rewritten.push(((lo, hi), postings::chunk(&terms, total)));
         i += 1;
@@ -600,6 +602,41 @@ mod tests {
                 assert!(
                     got.get(path) == Some(bytes),
                     "{path} differs after {edit:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn updated_indexes_are_clean_indexes_over_many_random_edits() {
+        let bodies: Vec<String> = (0..200)
+            .map(|i| text_of(i, 8, if i % 2 == 0 { 9 } else { 40 }))
+            .collect();
+        let before = archive(&bodies);
+        for round in 0..12u64 {
+            let mut changed = bodies.clone();
+            let mut x = round.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let edits = next() % 4 + 1;
+            for _ in 0..edits {
+                let at = (next() % 200) as usize;
+                let sentences = (next() % 30) as usize;
+                let alphabet = [3, 9, 40][(next() % 3) as usize];
+                changed[at] = text_of(next(), sentences, alphabet);
+            }
+            let after = archive(&changed);
+            let got = updated(&before, &after).expect("an update, not a rebuild");
+            let want = clean(&after);
+            assert_eq!(got.len(), want.len(), "round {round}");
+            for (path, bytes) in &want {
+                assert!(
+                    got.get(path) == Some(bytes),
+                    "{path} differs in round {round}"
                 );
             }
         }
