@@ -9,7 +9,11 @@ its first build; then, one save at a time, with a pause between saves:
 
   body   a paragraph appended to a letter's text: the letter's page must show it;
   title  the newest letter of a year retitled: its page and its year's index page must show it;
-  add    a new letter, newest of its year: its page and its year's index page must show it.
+  add    a new letter, newest of its year: its page and its year's index page must show it;
+  move   a letter from the middle of a year redated to a day after the year's newest: its page and
+         its year's index page must show it (every list page between its old and new place shifts);
+  delete the letter added in the same round deleted: its page must be gone (404) and its year's
+         index page must no longer show it.
 
 Times are taken from just before the file is written (written whole, as an editor saves) to:
   event   dafu: the `build` event naming the letter's page arrives on /__dafu/events;
@@ -23,6 +27,7 @@ Python standard library only. Writes results.md and serve-runs.tsv in --work.
 """
 
 import argparse
+import datetime
 import hashlib
 import http.client
 import json
@@ -39,6 +44,7 @@ import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+KINDS = ("body", "title", "add", "move", "delete")
 
 
 def log(*args):
@@ -217,18 +223,26 @@ def save(path, text):
     return t0
 
 
+def remove(path):
+    """Deletes the file and returns the time just before."""
+    t0 = time.perf_counter()
+    path.unlink()
+    return t0
+
+
 def wait_served(port, checks, timeout=60):
-    """Fetches every (path, text) until each page shows its text; returns the time it did."""
+    """Fetches every (path, text, shown) until each page shows its text (or, with shown False, is
+    gone or no longer shows it); returns the time it did."""
     deadline = time.perf_counter() + timeout
     pending = list(checks)
     while pending:
-        path, text = pending[0]
+        path, text, shown = pending[0]
         status, body = get(port, path)
-        if status == 200 and text in body:
+        if (status == 200 and text in body) if shown else (status == 404 or text not in body):
             pending.pop(0)
             continue
         if time.perf_counter() > deadline:
-            raise RuntimeError(f"{path} never showed {text!r} (status {status})")
+            raise RuntimeError(f"{path} never {'showed' if shown else 'lost'} {text!r} (status {status})")
         time.sleep(0.005)
     return time.perf_counter()
 
@@ -237,23 +251,24 @@ def run_trials(tool, port, base, site, trials, events=None, pause=0.6):
     """Returns {kind: [(event_ms or None, served_ms), ...]}."""
     years = letters_by_year(site)
     year_list = sorted(years)
-    results = {"body": [], "title": [], "add": []}
+    results = {kind: [] for kind in KINDS}
     for i in range(trials):
-        for kind in ("body", "title", "add"):
+        added = None
+        for kind in KINDS:
             year = year_list[i % len(year_list)]
             marker = f"基准{kind}{i}号"
             if kind == "body":
                 date, path = years[year][len(years[year]) // 2]
                 text = path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{marker}\n"
                 page = f"{year}/{path.stem}/"
-                checks = [(base + page, marker)]
+                checks = [(base + page, marker, True)]
             elif kind == "title":
                 date, path = years[year][0]
                 text = re.sub(r"^title: .*$", f"title: 关于{marker}的答复函",
                               path.read_text(encoding="utf-8"), count=1, flags=re.M)
                 page = f"{year}/{path.stem}/"
-                checks = [(base + page, marker), (base + f"years/{year}/", marker)]
-            else:
+                checks = [(base + page, marker, True), (base + f"years/{year}/", marker, True)]
+            elif kind == "add":
                 newest = years[year][0][0]
                 src = years[year][0][1].read_text(encoding="utf-8")
                 path = site / "content" / year / f"bench-add-{tool}-{i}.md"
@@ -265,10 +280,31 @@ def run_trials(tool, port, base, site, trials, events=None, pause=0.6):
                 text = re.sub(r"^(\s*number: \"?)(\d+)", lambda m: f"{m.group(1)}{9000 + i}", text,
                               count=1, flags=re.M)
                 page = f"{year}/{path.stem}/"
-                checks = [(base + page, marker), (base + f"years/{year}/", marker)]
+                checks = [(base + page, marker, True), (base + f"years/{year}/", marker, True)]
+                added = (path, marker)
+            elif kind == "move":
+                # A day after the year's newest letter (the same day if that would leave the year).
+                newest = datetime.date.fromisoformat(years[year][0][0])
+                later = newest + datetime.timedelta(days=1)
+                newest = (later if later.year == newest.year else newest).isoformat()
+                k = len(years[year]) // 2 + 1
+                date, path = years[year][k]
+                text = re.sub(r"^title: .*$", f"title: 关于{marker}的答复函",
+                              path.read_text(encoding="utf-8"), count=1, flags=re.M)
+                text = re.sub(r"^date: .*$", f"date: {newest}", text, count=1, flags=re.M)
+                page = f"{year}/{path.stem}/"
+                checks = [(base + page, marker, True), (base + f"years/{year}/", marker, True)]
+                del years[year][k]
+                years[year].append((newest, path))
+                years[year].sort(key=lambda d: d[1].stem)
+                years[year].sort(key=lambda d: d[0], reverse=True)
+            else:
+                path, marker = added
+                page = f"{year}/{path.stem}/"
+                checks = [(base + page, marker, False), (base + f"years/{year}/", marker, False)]
             if events:
                 events.drain()
-            t0 = save(path, text)
+            t0 = remove(path) if kind == "delete" else save(path, text)
             event_ms = None
             if events:
                 at, _ = events.wait_build(page + "index.html")
@@ -277,6 +313,8 @@ def run_trials(tool, port, base, site, trials, events=None, pause=0.6):
             results[kind].append((event_ms, served_ms))
             if kind == "add":
                 years[year].insert(0, (newest, path))
+            elif kind == "delete":
+                years[year] = [d for d in years[year] if d[1] != path]
             log(f"   {tool} {kind:5} {i + 1}/{trials}: "
                 + (f"event {event_ms:6.1f} ms, " if event_ms is not None else "")
                 + f"served {served_ms:7.1f} ms")
@@ -367,14 +405,16 @@ def main():
              f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC · {os.cpu_count()} cores · load "
              f"{os.getloadavg()[0]:.1f} · seed {args.seed} · {args.trials} saves of each kind", "",
              "Median (p90) ms from the save; memory after the saves (RSS, peak).", "",
-             "| tool | letters | first build s | body: event | body: served | title: served | add: served | RSS MiB | peak MiB |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| tool | letters | first build s | body: event | body: served | title: served | add: served "
+             "| move: served | delete: served | RSS MiB | peak MiB |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for tool, count, startup, results, rss, peak in rows:
         def cell(kind, which):
             xs = [t[which] for t in results[kind] if t[which] is not None]
             return f"{med(xs)} ({p90(xs)})" if xs else "–"
         lines.append(f"| {tool} | {count:,} | {startup:.1f} | {cell('body', 0)} | {cell('body', 1)} | "
-                     f"{cell('title', 1)} | {cell('add', 1)} | {rss:.0f} | {peak:.0f} |")
+                     f"{cell('title', 1)} | {cell('add', 1)} | {cell('move', 1)} | {cell('delete', 1)} | "
+                     f"{rss:.0f} | {peak:.0f} |")
     report = "\n".join(lines) + "\n"
     (work / "results.md").write_text(report)
     print(report)

@@ -125,10 +125,11 @@ pub fn publish(
 
     let staging =
         output::Staging::create(&options.out, &options.root).map_err(BuildError::Output)?;
+    let shared = render::Shared::new(&archive, &config, None);
     let results: Vec<Result<Written, Failure>> = pages
         .par_iter()
         .map(|page| {
-            let html = render::render(page, &archive, &config, &theme)
+            let html = render::render_shared(page, &archive, &config, &theme, &shared)
                 .map_err(|e| Failure::Template(theme.error(&e)))?;
             staging
                 .write(&page.path, &html)

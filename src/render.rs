@@ -2,8 +2,12 @@
 //! only the data it shows (a paginated list gets its own slice, never the whole term), so pages can be
 //! rendered in parallel and written as they come.
 
+use std::sync::Arc;
+
+use ahash::AHashMap as HashMap;
 use chrono::NaiveDate;
-use tera::Context;
+use rayon::prelude::*;
+use tera::{Context, Value};
 
 use crate::archive::{Archive, Index, Term};
 use crate::config::SiteConfig;
@@ -52,6 +56,27 @@ pub enum PageKind {
 
 /// Every page of the site, in a fixed order.
 pub fn plan(archive: &Archive, config: &SiteConfig) -> Vec<Page> {
+    plan_with(archive, config, |i| letter_page_path(&archive.letters[i]))
+}
+
+/// `plan`, with the letter pages' paths kept in `shared` (made for this archive).
+pub fn plan_shared(archive: &Archive, config: &SiteConfig, shared: &Shared) -> Vec<Page> {
+    plan_with(archive, config, |i| shared.rows[i].page.clone())
+}
+
+/// `2023/ti-494/index.html`
+fn letter_page_path(letter: &Letter) -> String {
+    use std::fmt::Write;
+    let mut path = String::with_capacity(letter.slug.len() + 16);
+    let _ = write!(path, "{}/{}/index.html", letter.year(), letter.slug);
+    path
+}
+
+fn plan_with(
+    archive: &Archive,
+    config: &SiteConfig,
+    letter_path: impl Fn(usize) -> String + Sync,
+) -> Vec<Page> {
     let dir = |url: &str, kind| Page {
         path: format!("{url}index.html"),
         kind,
@@ -73,20 +98,15 @@ pub fn plan(archive: &Archive, config: &SiteConfig) -> Vec<Page> {
         path: "sitemap.xml".into(),
         kind: PageKind::Sitemap,
     });
-    pages.extend(
-        archive
-            .letters
-            .iter()
-            .enumerate()
-            .map(|(i, l)| dir(&l.url_path(), PageKind::Letter(i))),
-    );
-    pages.extend(
-        archive
-            .unlisted
-            .iter()
-            .enumerate()
-            .map(|(i, l)| dir(&l.url_path(), PageKind::Unlisted(i))),
-    );
+    // In parallel: a preview plans 50,000 letter pages on every save.
+    pages.par_extend((0..archive.letters.len()).into_par_iter().map(|i| Page {
+        path: letter_path(i),
+        kind: PageKind::Letter(i),
+    }));
+    pages.extend(archive.unlisted.iter().enumerate().map(|(i, l)| Page {
+        path: letter_page_path(l),
+        kind: PageKind::Unlisted(i),
+    }));
     for index in Index::ALL {
         pages.push(dir(&format!("{}/", index.key()), PageKind::Overview(index)));
         for (t, term) in archive.terms(index).iter().enumerate() {
@@ -123,6 +143,117 @@ fn page_url(first: &str, page: usize) -> String {
     }
 }
 
+/// What pages share of each listed letter, made once per letter instead of once per page, and kept
+/// from one build to the next for the letters that did not change: its list row and sitemap entry
+/// as template values (a letter is listed on six pages or so, and a list page spent most of its time
+/// making its rows), and the parts of page fingerprints that come from it (so fingerprinting every
+/// page reads this array rather than 50,000 letters scattered over memory). Plus the site config as
+/// a template value. Made for one archive and config: see `Shared::new`.
+pub struct Shared {
+    site: Value,
+    /// `SlugLookup::digest` of the terms the rows' `links` were made with.
+    slugs: u64,
+    /// Parallel to `Archive::letters`.
+    rows: Vec<Row>,
+}
+
+struct Row {
+    /// The letter the row was made from: rows are kept only for the very same letter.
+    letter: Arc<Letter>,
+    item: Value,
+    sitemap: Value,
+    /// Its page's path.
+    page: String,
+    digest: u64,
+    published: NaiveDate,
+    links: u64,
+    address: u64,
+}
+
+impl Row {
+    fn new(letter: &Arc<Letter>, config: &SiteConfig, slugs: &SlugLookup) -> Row {
+        Row {
+            letter: letter.clone(),
+            item: Value::from_serializable(&item(letter)),
+            sitemap: Value::from_serializable(&sitemap_url(config, letter)),
+            page: letter_page_path(letter),
+            digest: letter.digest,
+            published: letter.published,
+            links: links(letter, slugs),
+            address: address(letter),
+        }
+    }
+}
+
+impl Shared {
+    /// The shared values of `archive` (with `config`), keeping the rows `previous` made of the same
+    /// letters.
+    pub fn new(archive: &Archive, config: &SiteConfig, previous: Option<Shared>) -> Shared {
+        let slugs = SlugLookup::new(archive);
+        let slug_digest = slugs.digest();
+        let (old, same_slugs) = match previous {
+            Some(p) => (p.rows, p.slugs == slug_digest),
+            None => (Vec::new(), true),
+        };
+        let mut old: Vec<Option<Row>> = old.into_iter().map(Some).collect();
+        let same = |row: Option<&Option<Row>>, letter: &Arc<Letter>| {
+            row.and_then(Option::as_ref)
+                .is_some_and(|r| Arc::ptr_eq(&r.letter, letter))
+        };
+        // After an edit every letter is where it was; after an add or a delete most are one place
+        // off: found by identity then (the rows hold their letters, so no address is reused).
+        let mut by_address: HashMap<usize, usize> = HashMap::new();
+        if !(archive.letters.iter().enumerate()).all(|(i, l)| same(old.get(i), l)) {
+            by_address.reserve(old.len());
+            for (i, row) in old.iter().enumerate() {
+                if let Some(row) = row {
+                    by_address.insert(address_of(&row.letter), i);
+                }
+            }
+        }
+        let kept: Vec<Option<Row>> = (archive.letters.iter().enumerate())
+            .map(|(i, l)| {
+                let at = if same(old.get(i), l) {
+                    Some(i)
+                } else {
+                    by_address.get(&address_of(l)).copied()
+                };
+                at.and_then(|at| old[at].take())
+            })
+            .collect();
+        let rows = kept
+            .into_par_iter()
+            .zip(archive.letters.par_iter())
+            .map(|(row, letter)| match row {
+                Some(mut row) => {
+                    if !same_slugs {
+                        row.links = links(letter, &slugs);
+                    }
+                    row
+                }
+                None => Row::new(letter, config, &slugs),
+            })
+            .collect();
+        Shared {
+            site: Value::from_serializable(config),
+            slugs: slug_digest,
+            rows,
+        }
+    }
+
+    /// The list row of `archive.letters[i]`: made already, or made now when `shared` is `None`.
+    fn item(shared: Option<&Shared>, archive: &Archive, i: usize) -> Value {
+        match shared {
+            Some(shared) => shared.rows[i].item.clone(),
+            None => Value::from_serializable(&item(&archive.letters[i])),
+        }
+    }
+}
+
+fn address_of(letter: &Arc<Letter>) -> usize {
+    Arc::as_ptr(letter) as usize
+}
+
 /// Renders one page to its bytes.
 pub fn render(
     page: &Page,
@@ -130,9 +261,35 @@ pub fn render(
     config: &SiteConfig,
     theme: &Theme,
 ) -> Result<Vec<u8>, tera::Error> {
+    render_page(page, archive, config, theme, None)
+}
+
+/// Renders one page with values made once for the whole archive (`Shared::new` of this archive and
+/// config): the same bytes as `render`, sooner.
+pub fn render_shared(
+    page: &Page,
+    archive: &Archive,
+    config: &SiteConfig,
+    theme: &Theme,
+    shared: &Shared,
+) -> Result<Vec<u8>, tera::Error> {
+    debug_assert_eq!(shared.rows.len(), archive.letters.len());
+    render_page(page, archive, config, theme, Some(shared))
+}
+
+fn render_page(
+    page: &Page,
+    archive: &Archive,
+    config: &SiteConfig,
+    theme: &Theme,
+    shared: Option<&Shared>,
+) -> Result<Vec<u8>, tera::Error> {
     let dir = page.path.strip_suffix("index.html").unwrap_or("");
     let mut ctx = Context::new();
-    ctx.insert("site", config);
+    match shared {
+        Some(shared) => ctx.insert_value("site", shared.site.clone()),
+        None => ctx.insert("site", config),
+    }
     ctx.insert("path", dir);
     ctx.insert("canonical", &format!("{}{dir}", config.base_url));
     let root = match page.kind {
@@ -143,13 +300,10 @@ pub fn render(
     ctx.insert("root", &root);
     let template = match page.kind {
         PageKind::Home => {
-            let latest: Vec<LetterItem> = archive
-                .letters
-                .iter()
-                .take(LATEST_ON_HOME)
-                .map(|l| item(l))
+            let latest: Vec<Value> = (0..archive.letters.len().min(LATEST_ON_HOME))
+                .map(|i| Shared::item(shared, archive, i))
                 .collect();
-            ctx.insert("latest", &latest);
+            ctx.insert_value("latest", Value::from(latest));
             ctx.insert("indexes", &Index::ALL.map(|i| index_view(archive, i, true)));
             ctx.insert("total", &archive.letters.len());
             "index.html"
@@ -166,26 +320,29 @@ pub fn render(
         PageKind::Letter(i) => {
             let letter = &archive.letters[i];
             ctx.insert("letter", &letter_view(letter, archive, config));
-            ctx.insert(
-                "newer",
-                &i.checked_sub(1).map(|n| item(&archive.letters[n])),
-            );
-            ctx.insert("older", &archive.letters.get(i + 1).map(|l| item(l)));
+            let around = |n: Option<usize>| {
+                Value::from(
+                    n.filter(|&n| n < archive.letters.len())
+                        .map(|n| Shared::item(shared, archive, n)),
+                )
+            };
+            ctx.insert_value("newer", around(i.checked_sub(1)));
+            ctx.insert_value("older", around(Some(i + 1)));
             "letter.html"
         }
         PageKind::TermPage { index, term, page } => {
             let t = &archive.terms(index)[term];
             let per = config.paginate_by;
-            let letters: Vec<LetterItem> = t
+            let letters: Vec<Value> = t
                 .letters
                 .iter()
                 .skip((page - 1) * per)
                 .take(per)
-                .map(|&i| item(&archive.letters[i]))
+                .map(|&i| Shared::item(shared, archive, i))
                 .collect();
             ctx.insert("index", &index_view(archive, index, false));
             ctx.insert("term", &term_link(t, index));
-            ctx.insert("letters", &letters);
+            ctx.insert_value("letters", Value::from(letters));
             ctx.insert("pager", &pager(t, index, page, config));
             ctx.insert(
                 "feed_url",
@@ -221,7 +378,7 @@ pub fn render(
             "atom.xml"
         }
         PageKind::Sitemap => {
-            ctx.insert("urls", &sitemap(archive, config));
+            ctx.insert_value("urls", sitemap(archive, config, shared));
             "sitemap.xml"
         }
     };
@@ -402,67 +559,37 @@ fn letter_view(letter: &Letter, archive: &Archive, config: &SiteConfig) -> Lette
 /// beside `render` so the two change together. `site` is the digest of everything every page
 /// depends on (config, theme, mode); a letter's `digest` stands for all that is derived from it.
 pub fn fingerprint(page: &Page, archive: &Archive, config: &SiteConfig, site: u64) -> u64 {
-    fingerprint_with(page, archive, config, site, &SlugLookup::new(archive)).0
+    let parts = Parts {
+        slugs: SlugLookup::new(archive),
+        shared: None,
+    };
+    fingerprint_with(page, archive, config, site, &parts)
 }
 
-/// The fingerprints of a plan's pages, and which letters each depends on.
-pub struct Fingerprints {
-    /// In the plan's order.
-    pub values: Vec<u64>,
-    /// A letter's `digest` → the pages (positions in the plan) whose fingerprint hashed it. When a
-    /// letter changes and nothing else does (same arrangement, config and theme), only these pages'
-    /// fingerprints can change.
-    pub dependents: std::collections::HashMap<u64, Vec<u32>>,
-}
-
-/// The fingerprints of many pages (a whole plan), in parallel, in the same order.
+/// The fingerprints of many pages (a whole plan), in parallel, in the same order: `fingerprint`'s,
+/// with what comes from each letter taken from `shared` (made for this archive).
 pub fn fingerprints(
     pages: &[Page],
     archive: &Archive,
     config: &SiteConfig,
     site: u64,
-) -> Fingerprints {
-    use rayon::prelude::*;
-    let slugs = SlugLookup::new(archive);
-    let traced: Vec<(u64, Vec<u64>)> = pages
-        .par_iter()
-        .map(|page| fingerprint_with(page, archive, config, site, &slugs))
-        .collect();
-    let mut dependents: std::collections::HashMap<u64, Vec<u32>> =
-        std::collections::HashMap::with_capacity(archive.letters.len() + archive.unlisted.len());
-    let mut values = Vec::with_capacity(traced.len());
-    for (i, (value, digests)) in traced.into_iter().enumerate() {
-        values.push(value);
-        for digest in digests {
-            let pages = dependents.entry(digest).or_default();
-            if pages.last() != Some(&(i as u32)) {
-                pages.push(i as u32);
-            }
-        }
-    }
-    Fingerprints { values, dependents }
-}
-
-/// The fingerprints of some pages of a plan, by position.
-pub fn fingerprints_of(
-    positions: &[u32],
-    pages: &[Page],
-    archive: &Archive,
-    config: &SiteConfig,
-    site: u64,
+    shared: &Shared,
 ) -> Vec<u64> {
-    use rayon::prelude::*;
-    let slugs = SlugLookup::new(archive);
-    positions
+    debug_assert_eq!(shared.rows.len(), archive.letters.len());
+    let parts = Parts {
+        slugs: SlugLookup::new(archive),
+        shared: Some(shared),
+    };
+    pages
         .par_iter()
-        .map(|&i| fingerprint_with(&pages[i as usize], archive, config, site, &slugs).0)
+        .map(|page| fingerprint_with(page, archive, config, site, &parts))
         .collect()
 }
 
 /// Committee and topic names → slugs, so a letter's links are found without a search per name.
 struct SlugLookup<'a> {
-    committees: std::collections::HashMap<&'a str, &'a str>,
-    topics: std::collections::HashMap<&'a str, &'a str>,
+    committees: HashMap<&'a str, &'a str>,
+    topics: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> SlugLookup<'a> {
@@ -487,25 +614,100 @@ impl<'a> SlugLookup<'a> {
             Index::Years => None,
         }
     }
+
+    /// Every name and its slug, hashed in an order of their own (not the terms', which follows
+    /// their counts): the same digest, the same `links` for every letter.
+    fn digest(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for map in [&self.committees, &self.topics] {
+            let mut pairs: Vec<(&str, &str)> = map.iter().map(|(n, s)| (*n, *s)).collect();
+            pairs.sort_unstable();
+            for (name, slug) in pairs {
+                h.update(name.as_bytes());
+                h.update(&[0]);
+                h.update(slug.as_bytes());
+                h.update(&[0]);
+            }
+            h.update(&[0xff]);
+        }
+        h.digest()
+    }
 }
 
-/// A page's fingerprint, and the digests of the letters it hashed.
+/// The slugs a letter's page links to (its committee's and topics'), hashed.
+fn links(letter: &Letter, slugs: &SlugLookup) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let names = std::iter::once((Index::Committees, &letter.committee))
+        .chain(letter.topics.iter().map(|t| (Index::Topics, t)));
+    for (index, name) in names {
+        h.update(slugs.get(index, name).unwrap_or("").as_bytes());
+        h.update(&[0]);
+    }
+    h.digest()
+}
+
+/// What the sitemap shows of a letter (its address and date, not its text), hashed.
+fn address(letter: &Letter) -> u64 {
+    use chrono::Datelike;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&letter.year().to_le_bytes());
+    h.update(letter.slug.as_bytes());
+    h.update(&[0]);
+    h.update(&letter.published.num_days_from_ce().to_le_bytes());
+    h.digest()
+}
+
+/// What fingerprints take from each listed letter, by position: made now, or kept in `Shared`.
+struct Parts<'a> {
+    slugs: SlugLookup<'a>,
+    shared: Option<&'a Shared>,
+}
+
+impl Parts<'_> {
+    fn digest(&self, archive: &Archive, i: usize) -> u64 {
+        match self.shared {
+            Some(shared) => shared.rows[i].digest,
+            None => archive.letters[i].digest,
+        }
+    }
+
+    fn published(&self, archive: &Archive, i: usize) -> NaiveDate {
+        match self.shared {
+            Some(shared) => shared.rows[i].published,
+            None => archive.letters[i].published,
+        }
+    }
+
+    fn links(&self, archive: &Archive, i: usize) -> u64 {
+        match self.shared {
+            Some(shared) => shared.rows[i].links,
+            None => links(&archive.letters[i], &self.slugs),
+        }
+    }
+
+    fn address(&self, archive: &Archive, i: usize) -> u64 {
+        match self.shared {
+            Some(shared) => shared.rows[i].address,
+            None => address(&archive.letters[i]),
+        }
+    }
+}
+
 fn fingerprint_with(
     page: &Page,
     archive: &Archive,
     config: &SiteConfig,
     site: u64,
-    slugs: &SlugLookup,
-) -> (u64, Vec<u64>) {
+    parts: &Parts,
+) -> u64 {
     use xxhash_rust::xxh3::Xxh3;
     let mut h = Xxh3::new();
     h.update(&site.to_le_bytes());
     h.update(page.path.as_bytes());
-    let mut read: Vec<u64> = Vec::new();
-    let mut letters = |h: &mut Xxh3, letters: &mut dyn Iterator<Item = &Letter>| {
-        for l in letters {
-            h.update(&l.digest.to_le_bytes());
-            read.push(l.digest);
+    // Listed letters, by position.
+    let letters = |h: &mut Xxh3, positions: &mut dyn Iterator<Item = usize>| {
+        for i in positions {
+            h.update(&parts.digest(archive, i).to_le_bytes());
         }
         h.update(&[0xff]);
     };
@@ -517,15 +719,6 @@ fn fingerprint_with(
             h.update(&t.letters.len().to_le_bytes());
         }
         h.update(&[0xff]);
-    };
-    // The slugs a letter page links to.
-    let links = |h: &mut Xxh3, l: &Letter| {
-        let names = std::iter::once((Index::Committees, &l.committee))
-            .chain(l.topics.iter().map(|t| (Index::Topics, t)));
-        for (index, name) in names {
-            h.update(slugs.get(index, name).unwrap_or("").as_bytes());
-            h.update(&[0]);
-        }
     };
     // The 不予公开 letters counted in statistics: their groups, never their names.
     let withheld = |h: &mut Xxh3, year: Option<i32>| {
@@ -543,19 +736,19 @@ fn fingerprint_with(
     let all = &archive.letters;
     match page.kind {
         PageKind::Home => {
-            letters(&mut h, &mut all.iter().take(LATEST_ON_HOME).map(|l| &**l));
+            letters(&mut h, &mut (0..all.len().min(LATEST_ON_HOME)));
             Index::ALL.into_iter().for_each(|i| terms(&mut h, i));
             h.update(&all.len().to_le_bytes());
         }
         PageKind::Letter(i) => {
-            let around = i.saturating_sub(1)..(i + 2).min(all.len());
             h.update(&i.min(1).to_le_bytes());
-            letters(&mut h, &mut all[around].iter().map(|l| &**l));
-            links(&mut h, &all[i]);
+            letters(&mut h, &mut (i.saturating_sub(1)..(i + 2).min(all.len())));
+            h.update(&parts.links(archive, i).to_le_bytes());
         }
         PageKind::Unlisted(i) => {
-            letters(&mut h, &mut std::iter::once(&*archive.unlisted[i]));
-            links(&mut h, &archive.unlisted[i]);
+            let letter = &archive.unlisted[i];
+            h.update(&letter.digest.to_le_bytes());
+            h.update(&links(letter, &parts.slugs).to_le_bytes());
         }
         PageKind::TermPage { index, term, page } => {
             let t = &archive.terms(index)[term];
@@ -570,66 +763,59 @@ fn fingerprint_with(
             let per = config.paginate_by;
             letters(
                 &mut h,
-                &mut t
-                    .letters
-                    .iter()
-                    .skip((page - 1) * per)
-                    .take(per)
-                    .map(|&i| &*all[i]),
+                &mut t.letters.iter().skip((page - 1) * per).take(per).copied(),
             );
             // A year's first page shows that year's statistics.
             if index == Index::Years && page == 1 {
-                letters(&mut h, &mut t.letters.iter().map(|&i| &*all[i]));
+                letters(&mut h, &mut t.letters.iter().copied());
                 withheld(&mut h, t.name.parse().ok());
             }
         }
         PageKind::Overview(index) => terms(&mut h, index),
         PageKind::Stats => {
-            letters(&mut h, &mut all.iter().map(|l| &**l));
+            letters(&mut h, &mut (0..all.len()));
             withheld(&mut h, None);
         }
         PageKind::Search => Index::ALL.into_iter().for_each(|i| terms(&mut h, i)),
         PageKind::NotFound => {}
         PageKind::Feed(scope) => {
-            let positions: Vec<usize> = match scope {
-                None => (0..all.len()).collect(),
+            let newest = |positions: &mut dyn Iterator<Item = usize>| {
+                positions.map(|i| parts.published(archive, i)).max()
+            };
+            let newest = match scope {
+                None => {
+                    letters(&mut h, &mut (0..all.len().min(FEED_ENTRIES)));
+                    newest(&mut (0..all.len()))
+                }
                 Some((index, t)) => {
                     let term = &archive.terms(index)[t];
                     h.update(term.name.as_bytes());
                     h.update(term.slug.as_bytes());
-                    term.letters.clone()
+                    let positions = || term.letters.iter().copied();
+                    letters(&mut h, &mut positions().take(FEED_ENTRIES));
+                    newest(&mut positions())
                 }
             };
-            letters(
-                &mut h,
-                &mut positions.iter().take(FEED_ENTRIES).map(|&i| &*all[i]),
-            );
-            let newest = positions.iter().map(|&i| all[i].published).max();
             h.update(format!("{newest:?}").as_bytes());
         }
         // What `sitemap` shows: addresses and dates, not the letters' text.
         PageKind::Sitemap => {
-            let mut shown: Vec<u8> = Vec::with_capacity(all.len() * 32);
-            for l in all {
-                shown.extend_from_slice(&l.year().to_le_bytes());
-                shown.extend_from_slice(l.slug.as_bytes());
-                shown.push(0);
-                shown.extend_from_slice(&day(l.published));
+            for i in 0..all.len() {
+                h.update(&parts.address(archive, i).to_le_bytes());
             }
-            h.update(&shown);
             h.update(&[0xff]);
             for index in Index::ALL {
                 for t in archive.terms(index) {
                     h.update(t.slug.as_bytes());
                     h.update(&t.letters.len().to_le_bytes());
-                    let newest = t.letters.iter().map(|&i| all[i].published).max();
+                    let newest = t.letters.iter().map(|&i| parts.published(archive, i)).max();
                     h.update(&newest.map_or([0; 4], day));
                 }
                 h.update(&[0xff]);
             }
         }
     }
-    (h.digest(), read)
+    h.digest()
 }
 
 /// A letter of the archive, by position: published (`Archive::letters`) or unlisted.
@@ -726,10 +912,12 @@ fn feed(archive: &Archive, config: &SiteConfig, scope: Option<(Index, usize)>) -
     }
 }
 
-fn sitemap(archive: &Archive, config: &SiteConfig) -> Vec<SitemapUrl> {
-    let at = |path: String, lastmod: Option<NaiveDate>| SitemapUrl {
-        loc: format!("{}{path}", config.base_url),
-        lastmod: lastmod.map(|d| d.to_string()),
+fn sitemap(archive: &Archive, config: &SiteConfig, shared: Option<&Shared>) -> Value {
+    let at = |path: String, lastmod: Option<NaiveDate>| {
+        Value::from_serializable(&SitemapUrl {
+            loc: format!("{}{path}", config.base_url),
+            lastmod: lastmod.map(|d| d.to_string()),
+        })
     };
     let newest = archive.letters.iter().map(|l| l.published).max();
     let mut urls = vec![at(String::new(), newest), at("stats/".to_owned(), newest)];
@@ -750,9 +938,21 @@ fn sitemap(archive: &Archive, config: &SiteConfig) -> Vec<SitemapUrl> {
         archive
             .letters
             .iter()
-            .map(|l| at(l.url_path(), Some(l.published))),
+            .enumerate()
+            .map(|(i, l)| match shared {
+                Some(shared) => shared.rows[i].sitemap.clone(),
+                None => Value::from_serializable(&sitemap_url(config, l)),
+            }),
     );
-    urls
+    Value::from(urls)
+}
+
+/// A letter's entry in the sitemap.
+fn sitemap_url(config: &SiteConfig, letter: &Letter) -> SitemapUrl {
+    SitemapUrl {
+        loc: format!("{}{}", config.base_url, letter.url_path()),
+        lastmod: Some(letter.published.to_string()),
+    }
 }
 
 #[cfg(test)]

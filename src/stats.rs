@@ -8,9 +8,11 @@
 //! single withheld letter would say what that letter is about.
 
 use std::collections::BTreeMap;
+
+use ahash::AHashMap as HashMap;
 use std::fmt::Write;
 
-use crate::archive::{Archive, Facets};
+use crate::archive::{Archive, Facets, UNCLASSIFIED};
 use crate::config::SiteConfig;
 use crate::letter::{Disclosure, Kind, Letter, Role};
 use crate::view::{ChartRow, ChartView, StatsView};
@@ -25,39 +27,59 @@ const WITHHELD: &str = "不予公开";
 pub fn site_stats(archive: &Archive, config: &SiteConfig) -> StatsView {
     let published: Vec<&Letter> = archive.letters.iter().map(|l| &**l).collect();
     let withheld: Vec<&Facets> = archive.withheld_facets.iter().collect();
+    let counted = Counted::new(&published, &withheld);
     let mut charts = vec![breakdown(
         "years",
         "按年度",
         "年度",
-        &published,
-        &withheld,
+        &counted,
+        |f| f.year,
         // Newest first.
-        |f| {
+        |year| {
             (
-                format!("{:08}", 10_000_000 - i64::from(f.year)),
-                format!("{}年", f.year),
+                format!("{:08}", 10_000_000 - i64::from(year)),
+                format!("{year}年"),
             )
         },
         Vec::new(),
     )];
-    charts.extend(common_charts(&published, &withheld, config));
+    // The topic index counts the letters of each topic already (a letter once for each of its
+    // topics, as here), with the letters without topics put under 未分类.
+    let untagged = published.iter().filter(|l| l.topics.is_empty()).count();
+    let topics = archive.topics.iter().map(|t| {
+        let n = t.letters.len();
+        let n = if t.name == UNCLASSIFIED {
+            n - untagged
+        } else {
+            n
+        };
+        (t.name.as_str(), n)
+    });
+    charts.extend(common_charts(&counted, config));
+    charts.push(top_topics(topics));
     stats_view(&published, &withheld, charts)
 }
 
 /// Statistics of one year: its letters by committee, kind, reply class and role, and its top topics.
 pub fn year_stats(archive: &Archive, config: &SiteConfig, year: i32) -> StatsView {
-    let published: Vec<&Letter> = archive
-        .letters
-        .iter()
-        .filter(|l| l.year() == year)
-        .map(|l| &**l)
-        .collect();
+    // The year's term lists them: no need to look at the other years' letters.
+    let name = year.to_string();
+    let term = archive.years.iter().find(|t| t.name == name);
+    let published: Vec<&Letter> = term
+        .map(|t| t.letters.iter().map(|&i| &*archive.letters[i]).collect())
+        .unwrap_or_default();
     let withheld: Vec<&Facets> = archive
         .withheld_facets
         .iter()
         .filter(|f| f.year == year)
         .collect();
-    let charts = common_charts(&published, &withheld, config);
+    let counted = Counted::new(&published, &withheld);
+    let mut charts = common_charts(&counted, config);
+    let mut topics: HashMap<&str, usize> = HashMap::new();
+    for topic in published.iter().flat_map(|l| &l.topics) {
+        *topics.entry(topic).or_default() += 1;
+    }
+    charts.push(top_topics(topics.into_iter()));
     stats_view(&published, &withheld, charts)
 }
 
@@ -74,11 +96,54 @@ fn stats_view(published: &[&Letter], withheld: &[&Facets], charts: Vec<ChartView
     }
 }
 
-fn common_charts(
-    published: &[&Letter],
-    withheld: &[&Facets],
-    config: &SiteConfig,
-) -> Vec<ChartView> {
+/// The groups a letter counts in, borrowed from a published letter or a withheld letter's facets, so
+/// counting 50,000 letters copies no string.
+#[derive(Clone, Copy)]
+struct Facet<'a> {
+    year: i32,
+    committee: &'a str,
+    kind: Kind,
+    category: Option<&'a str>,
+    role: Role,
+}
+
+/// The letters a statistic counts: published ones (series 0), then withheld ones (series 1).
+struct Counted<'a> {
+    facets: Vec<(Facet<'a>, usize)>,
+    any_withheld: bool,
+}
+
+impl<'a> Counted<'a> {
+    fn new(published: &[&'a Letter], withheld: &[&'a Facets]) -> Counted<'a> {
+        let shown = published.iter().map(|l| {
+            let facet = Facet {
+                year: l.year(),
+                committee: &l.committee,
+                kind: l.kind,
+                category: l.category.as_deref(),
+                role: l.role,
+            };
+            (facet, 0)
+        });
+        let kept = withheld.iter().map(|f| {
+            let facet = Facet {
+                year: f.year,
+                committee: &f.committee,
+                kind: f.kind,
+                category: f.category.as_deref(),
+                role: f.role,
+            };
+            (facet, 1)
+        });
+        Counted {
+            facets: shown.chain(kept).collect(),
+            any_withheld: !withheld.is_empty(),
+        }
+    }
+}
+
+/// The charts of the site's and a year's statistics but the topics'.
+fn common_charts(counted: &Counted, config: &SiteConfig) -> Vec<ChartView> {
     let kind_order = |k: Kind| k as u8;
     let role_order = |r: Role| r as u8;
     // Every reply class the site defines gets a row, even with no letters; unclassified letters last.
@@ -92,27 +157,27 @@ fn common_charts(
             "committees",
             "按来文单位",
             "来文单位",
-            published,
-            withheld,
-            |f| (f.committee.clone(), f.committee.clone()),
+            counted,
+            |f| f.committee,
+            |committee| (committee.to_owned(), committee.to_owned()),
             Vec::new(),
         ),
         breakdown(
             "kinds",
             "按类型（提案/建议）",
             "类型",
-            published,
-            withheld,
-            |f| (kind_order(f.kind).to_string(), f.kind.label().to_owned()),
+            counted,
+            |f| f.kind,
+            |kind| (kind_order(kind).to_string(), kind.label().to_owned()),
             Vec::new(),
         ),
         breakdown(
             "categories",
             "按答复类别",
             "答复类别",
-            published,
-            withheld,
-            |f| match &f.category {
+            counted,
+            |f| f.category,
+            |category| match category {
                 Some(code) => (format!("0{code}"), category_label(code, config)),
                 None => ("1".to_owned(), "未标注类别".to_owned()),
             },
@@ -125,12 +190,11 @@ fn common_charts(
             "roles",
             "按办理类型（主办/协办）",
             "办理类型",
-            published,
-            withheld,
-            |f| (role_order(f.role).to_string(), f.role.label().to_owned()),
+            counted,
+            |f| f.role,
+            |role| (role_order(role).to_string(), role.label().to_owned()),
             Vec::new(),
         ),
-        top_topics(published),
     ]
 }
 
@@ -141,26 +205,31 @@ fn category_label(code: &str, config: &SiteConfig) -> String {
     }
 }
 
-/// Counts letters into groups. `group` gives a letter's sort key and label; `always` lists groups shown
-/// even when empty. Committees sort by count (most first), the other groups by their key.
-fn breakdown(
+/// Counts letters into groups. `group` gives a letter's group and `name` that group's sort key and
+/// label (named once per group, not per letter); `always` lists groups shown even when empty.
+/// Committees sort by count (most first), the other groups by their key.
+fn breakdown<'a, K: Eq + std::hash::Hash>(
     key: &'static str,
     title: &str,
     label: &'static str,
-    published: &[&Letter],
-    withheld: &[&Facets],
-    group: impl Fn(&Facets) -> (String, String),
+    counted: &Counted<'a>,
+    group: impl Fn(&Facet<'a>) -> K,
+    name: impl Fn(K) -> (String, String),
     always: Vec<(String, String)>,
 ) -> ChartView {
+    let mut by_group: HashMap<K, [usize; 2]> = HashMap::new();
+    for (facet, series) in &counted.facets {
+        by_group.entry(group(facet)).or_default()[*series] += 1;
+    }
     let mut counts: BTreeMap<String, (String, [usize; 2])> = always
         .into_iter()
         .map(|(sort, label)| (sort, (label, [0, 0])))
         .collect();
-    let facets = published.iter().map(|l| (Facets::of(l), 0));
-    let kept = withheld.iter().map(|f| ((*f).clone(), 1));
-    for (facets, series) in facets.chain(kept) {
-        let (sort, label) = group(&facets);
-        counts.entry(sort).or_insert_with(|| (label, [0, 0])).1[series] += 1;
+    for (group, values) in by_group {
+        let (sort, label) = name(group);
+        let total = &mut counts.entry(sort).or_insert_with(|| (label, [0, 0])).1;
+        total[0] += values[0];
+        total[1] += values[1];
     }
     let mut rows: Vec<ChartRow> = counts
         .into_values()
@@ -173,8 +242,7 @@ fn breakdown(
     if key == "committees" {
         rows.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.label.cmp(&b.label)));
     }
-    let any_withheld = !withheld.is_empty();
-    let series = if any_withheld {
+    let series = if counted.any_withheld {
         vec![PUBLISHED, WITHHELD]
     } else {
         for row in &mut rows {
@@ -185,20 +253,18 @@ fn breakdown(
     chart(key, title, label, series, rows, String::new())
 }
 
-/// The most frequent topics of the published letters (a letter counts once for each of its topics).
-fn top_topics(published: &[&Letter]) -> ChartView {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for topic in published.iter().flat_map(|l| &l.topics) {
-        *counts.entry(topic).or_default() += 1;
-    }
+/// The most frequent topics of the published letters (a letter counts once for each of its topics),
+/// from each topic and its count (topics with none left out).
+fn top_topics<'a>(counts: impl Iterator<Item = (&'a str, usize)>) -> ChartView {
     let mut rows: Vec<ChartRow> = counts
-        .into_iter()
+        .filter(|&(_, n)| n > 0)
         .map(|(topic, n)| ChartRow {
             label: topic.to_owned(),
             values: vec![n],
             total: n,
         })
         .collect();
+    // Names are distinct, so this order does not depend on the map's.
     rows.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.label.cmp(&b.label)));
     let title = if rows.len() > TOP_TOPICS {
         format!("按主题（前{TOP_TOPICS}位）")

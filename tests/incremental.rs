@@ -467,3 +467,127 @@ fn repeated_edits_in_preview_give_what_a_fresh_session_gives() {
         }
     }
 }
+
+/// A letter of the pagination tests: 市政协 or 市人大, with topics from a small set.
+fn listed_letter(n: usize, date: &str, committee: &str, topics: &str) -> String {
+    format!(
+        "---\ntitle: 关于第{n}号提案的答复函\ndate: {date}\ncommittee: {committee}\nnumber: \"{n}\"\n\
+         doc_number: 测科复〔2023〕{n}号\ntopics: [{topics}]\n---\n某委员：\n\n第{n}号的正文。\n"
+    )
+}
+
+/// Letters added, deleted and moved where they shift the list pages of their year, committee and
+/// topics across more than one page boundary (two letters a page here), newest, oldest and in
+/// between: after each, the bytes are a fresh build's (and a fresh preview session's, in preview).
+#[test]
+fn adds_and_deletes_across_page_boundaries_give_the_same_bytes_as_a_fresh_build() {
+    for mode in [Mode::Publish, Mode::Preview] {
+        let site = Site::fixture("basic");
+        for n in 0..17 {
+            let date = format!("2023-0{}-{:02}", 2 + n % 6, 1 + n % 3);
+            let committee = ["市政协", "市人大"][n % 2];
+            let topics = ["人才引育", "科技金融, 人才引育", "科技孵化"][n % 3];
+            site.write(
+                &format!("content/2023/p{n:02}.md"),
+                listed_letter(n, &date, committee, topics),
+            );
+        }
+        let mut session = Session::new(site.root(), mode);
+        session.rebuild(&[]).unwrap();
+        let root = session.root().to_path_buf();
+        let check = |session: &mut Session| match mode {
+            Mode::Preview => {
+                session.refresh_search();
+                let mut fresh = Session::new(site.root(), Mode::Preview);
+                fresh.rebuild(&[]).unwrap();
+                fresh.refresh_search();
+                assert_eq!(session_output(session), session_output(&fresh));
+            }
+            _ => assert_same_as_fresh_build(&site, session),
+        };
+        let save = |session: &mut Session, rel: &str, text: Option<String>| {
+            match text {
+                Some(text) => site.write(rel, text),
+                None => site.remove(rel),
+            };
+            session.rebuild_content(&[root.join(rel)]).unwrap()
+        };
+        let letter = listed_letter;
+
+        // The newest letter of all: every list page of its terms shifts by one.
+        let added = save(
+            &mut session,
+            "content/2023/z-newest.md",
+            Some(letter(90, "2023-12-31", "市政协", "人才引育, 科技金融")),
+        );
+        assert!(
+            added
+                .changed
+                .contains(&"committees/shi-zheng-xie/page/3/index.html".to_owned()),
+            "{:?}",
+            added.changed
+        );
+        check(&mut session);
+        // The oldest: a new last page for its lists.
+        save(
+            &mut session,
+            "content/2023/a-oldest.md",
+            Some(letter(91, "2023-01-01", "市人大", "科技孵化")),
+        );
+        check(&mut session);
+        // Between, on a date other letters have (ordered among them by address).
+        save(
+            &mut session,
+            "content/2023/p07-b.md",
+            Some(letter(92, "2023-03-02", "市人大", "科技金融")),
+        );
+        check(&mut session);
+        // Two at once, one of them in a year of its own.
+        site.write(
+            "content/2024/two.md",
+            letter(93, "2024-01-05", "市政协", "新主题"),
+        );
+        site.write(
+            "content/2023/three.md",
+            letter(94, "2023-04-03", "市政协", "人才引育"),
+        );
+        session
+            .rebuild_content(&[
+                root.join("content/2024/two.md"),
+                root.join("content/2023/three.md"),
+            ])
+            .unwrap();
+        check(&mut session);
+        // Deleted: the newest, the oldest, one between; lists lose their last pages.
+        for rel in [
+            "content/2023/z-newest.md",
+            "content/2023/a-oldest.md",
+            "content/2023/p07-b.md",
+            "content/2024/two.md",
+        ] {
+            let deleted = save(&mut session, rel, None);
+            assert!(!deleted.removed.is_empty() || rel != "content/2024/two.md");
+            check(&mut session);
+        }
+        // Moved: redated from the middle to the newest, then to another committee and topic.
+        let moved = letter(8, "2023-11-30", "市人大", "科技孵化");
+        save(&mut session, "content/2023/p08.md", Some(moved));
+        check(&mut session);
+        let moved = letter(8, "2023-11-30", "市政协", "新主题");
+        save(&mut session, "content/2023/p08.md", Some(moved));
+        check(&mut session);
+        // Renamed: same date as others, a new place among them.
+        std::fs::rename(
+            root.join("content/2023/p03.md"),
+            root.join("content/2023/a03.md"),
+        )
+        .unwrap();
+        session
+            .rebuild_content(&[
+                root.join("content/2023/p03.md"),
+                root.join("content/2023/a03.md"),
+            ])
+            .unwrap();
+        check(&mut session);
+    }
+}
