@@ -464,13 +464,12 @@ mod tests {
     fn text_of(seed: u64, sentences: usize, alphabet: usize) -> String {
         const CHARS: &str = "科技成果转化制造业企业创新平台资金政策人才服务数字经济园区项目建设研究推进落实支持加快完善";
         let chars: Vec<char> = CHARS.chars().take(alphabet).collect();
-        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut random = XorShift::new(seed);
         let mut out = String::new();
+        let mut x = 0;
         for s in 0..sentences {
             for _ in 0..12 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                x = random.next();
                 out.push(chars[(x % chars.len() as u64) as usize]);
             }
             out.push_str(&format!("{}家，", x % 997 + s as u64));
@@ -536,6 +535,37 @@ mod tests {
         build_index(archive, &config()).into_iter().collect()
     }
 
+    /// Updating the index of `before` for `after` gives the files a clean build of `after` gives.
+    #[track_caller]
+    fn assert_update_is_clean(before: &Archive, after: &Archive, what: &str) {
+        let got = updated(before, after).expect("an update, not a rebuild");
+        let want = clean(after);
+        let mut got_paths: Vec<&String> = got.keys().collect();
+        let mut want_paths: Vec<&String> = want.keys().collect();
+        got_paths.sort();
+        want_paths.sort();
+        assert_eq!(got_paths, want_paths, "the same files after {what}");
+        for (path, bytes) in &want {
+            assert!(got[path] == *bytes, "{path} differs after {what}");
+        }
+    }
+
+    /// A small deterministic generator (xorshift) for test data.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn new(seed: u64) -> XorShift {
+            XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+        }
+
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
     #[test]
     fn an_updated_index_is_the_clean_index() {
         let bodies: Vec<String> = (0..120).map(|i| text(i, 30)).collect();
@@ -563,17 +593,7 @@ mod tests {
             for (i, body) in &edit {
                 changed[*i] = body.clone();
             }
-            let after = archive(&changed);
-            let got = updated(&before, &after).expect("an update, not a rebuild");
-            let want = clean(&after);
-            let mut got_paths: Vec<&String> = got.keys().collect();
-            let mut want_paths: Vec<&String> = want.keys().collect();
-            got_paths.sort();
-            want_paths.sort();
-            assert_eq!(got_paths, want_paths, "the same files");
-            for (path, bytes) in &want {
-                assert!(got[path] == *bytes, "{path} differs after {edit:?}");
-            }
+            assert_update_is_clean(&before, &archive(&changed), &format!("{edit:?}"));
         }
     }
 
@@ -594,16 +614,7 @@ mod tests {
             for (i, body) in &edit {
                 changed[*i] = body.clone();
             }
-            let after = archive(&changed);
-            let got = updated(&before, &after).expect("an update, not a rebuild");
-            let want = clean(&after);
-            assert_eq!(got.len(), want.len());
-            for (path, bytes) in &want {
-                assert!(
-                    got.get(path) == Some(bytes),
-                    "{path} differs after {edit:?}"
-                );
-            }
+            assert_update_is_clean(&before, &archive(&changed), &format!("{edit:?}"));
         }
     }
 
@@ -615,13 +626,8 @@ mod tests {
         let before = archive(&bodies);
         for round in 0..12u64 {
             let mut changed = bodies.clone();
-            let mut x = round.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
+            let mut random = XorShift::new(round);
+            let mut next = || random.next();
             let edits = next() % 4 + 1;
             for _ in 0..edits {
                 let at = (next() % 200) as usize;
@@ -629,16 +635,7 @@ mod tests {
                 let alphabet = [3, 9, 40][(next() % 3) as usize];
                 changed[at] = text_of(next(), sentences, alphabet);
             }
-            let after = archive(&changed);
-            let got = updated(&before, &after).expect("an update, not a rebuild");
-            let want = clean(&after);
-            assert_eq!(got.len(), want.len(), "round {round}");
-            for (path, bytes) in &want {
-                assert!(
-                    got.get(path) == Some(bytes),
-                    "{path} differs in round {round}"
-                );
-            }
+            assert_update_is_clean(&before, &archive(&changed), &format!("round {round}"));
         }
     }
 
