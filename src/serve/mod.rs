@@ -205,8 +205,17 @@ struct Builder {
 }
 
 impl Builder {
-    fn run(mut self, batches: Receiver<Batch>, live: &Live) {
-        while let Ok(mut batch) = batches.recv() {
+    fn run(mut self, mut batches: Receiver<Batch>, live: &Live) {
+        // A batch that came while pages left for later were being rendered.
+        let mut waiting: Option<Batch> = None;
+        loop {
+            let mut batch = match waiting.take() {
+                Some(batch) => batch,
+                None => match batches.recv() {
+                    Ok(batch) => batch,
+                    Err(_) => return,
+                },
+            };
             // Everything that came in during the last build goes into this one.
             while let Ok(more) = batches.try_recv() {
                 batch.merge(more);
@@ -243,14 +252,42 @@ impl Builder {
             }
             let notice = Notice::new(snapshot.generation, ok, notice_changes);
             live.publish(snapshot, &notice);
+            if ok {
+                self.complete(&mut batches, &mut waiting, live, &what);
+            }
+        }
+    }
+
+    /// Renders the pages the build left for later (see `Session::complete`), unless another batch
+    /// of changes comes first; if one of them fails, the problem is published as a failed build.
+    fn complete(
+        &mut self,
+        batches: &mut Receiver<Batch>,
+        waiting: &mut Option<Batch>,
+        live: &Live,
+        what: &str,
+    ) {
+        let started = Instant::now();
+        let result = self.guarded(move |session| {
+            session.complete(move || {
+                if waiting.is_none() {
+                    *waiting = batches.try_recv().ok();
+                }
+                waiting.is_some()
+            })
+        });
+        if let Err(problems) = result {
+            let snapshot = self.snapshot(Err(problems), started, what);
+            let notice = Notice::new(snapshot.generation, false, Vec::new());
+            live.publish(snapshot, &notice);
         }
     }
 
     /// Runs a rebuild; a panic (a bug in dafu) is reported like a problem, and the server goes on.
-    fn guarded(
+    fn guarded<T: Send>(
         &mut self,
-        rebuild: impl FnOnce(&mut Session) -> Result<Rebuild, Vec<Diagnostic>> + Send,
-    ) -> Result<Rebuild, Vec<Diagnostic>> {
+        rebuild: impl FnOnce(&mut Session) -> Result<T, Vec<Diagnostic>> + Send,
+    ) -> Result<T, Vec<Diagnostic>> {
         let session = &mut self.session;
         // Run on a worker of the thread pool, so the build's parallel steps start on this thread at
         // once instead of each waiting for a sleeping worker to wake (milliseconds on a busy machine).
@@ -281,8 +318,12 @@ impl Builder {
         let problems = match result {
             Ok(rebuild) => {
                 let changed = rebuild.changed.len() + rebuild.removed.len();
+                let later = match rebuild.later {
+                    0 => String::new(),
+                    n => format!("; {n} of them rendered just after"),
+                };
                 println!(
-                    "{what}: {changed} of {} pages updated in {ms} ms ({} letter{} re-read)",
+                    "{what}: {changed} of {} pages updated in {ms} ms ({} letter{} re-read{later})",
                     rebuild.total_pages,
                     rebuild.reparsed,
                     if rebuild.reparsed == 1 { "" } else { "s" }
