@@ -768,7 +768,8 @@ impl Session {
     /// failed to render (a template that fails on some letter's values) are returned as problems,
     /// as from a failed rebuild; they are rendered again by the next rebuild.
     pub fn complete(&mut self, mut stop: impl FnMut() -> bool) -> Result<(), Vec<Diagnostic>> {
-        const AT_ONCE: usize = 64;
+        // Small batches, so a save that comes in waits for a few pages at most.
+        const AT_ONCE: usize = 16;
         self.later.retain(|later| !later.is_rendered());
         let mut done = 0;
         while done < self.later.len() && !stop() {
