@@ -149,6 +149,7 @@ fn page_url(first: &str, page: usize) -> String {
 /// making its rows), and the parts of page fingerprints that come from it (so fingerprinting every
 /// page reads this array rather than 50,000 letters scattered over memory). Plus the site config as
 /// a template value. Made for one archive and config: see `Shared::new`.
+#[derive(Clone)]
 pub struct Shared {
     site: Value,
     /// `SlugLookup::digest` of the terms the rows' `links` were made with.
@@ -157,6 +158,7 @@ pub struct Shared {
     rows: Vec<Row>,
 }
 
+#[derive(Clone)]
 struct Row {
     /// The letter the row was made from: rows are kept only for the very same letter.
     letter: Arc<Letter>,

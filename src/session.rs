@@ -8,20 +8,29 @@
 //! of the archive, but with small constants: nothing in it reads every letter's text or hashes
 //! every letter's names, and at 50,000 letters it takes a few tens of milliseconds besides
 //! rendering what changed.
+//!
+//! What changed can be thousands of pages: a letter added at 50,000 letters shifts every list page
+//! after it in its year, committee and topics (1,700 pages, a third of a second to render on two
+//! cores), and changes the 60,000-line sitemap. A rebuild after letters changed therefore renders
+//! at once only the pages an editor looks at next (letter pages, first pages of lists, home page,
+//! feeds) and leaves the rest for later (`Later`): the output holds them as pages to render, which
+//! the first request for one renders, and `Session::complete` renders the others right after the
+//! build is published. Either way a page is rendered from its own build's arrangement, so what is
+//! served is always the same bytes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
-use ahash::AHashMap as HashMap;
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use rayon::prelude::*;
 
 use crate::archive::{self, Archive, Mode};
 use crate::config::SiteConfig;
 use crate::diagnostic::Diagnostic;
 use crate::letter::{self, Letter};
-use crate::render::{self, Page, Shared};
+use crate::render::{self, Page, PageKind, Shared};
 use crate::theme::Theme;
 use crate::{load, search, source, theme};
 
@@ -39,15 +48,19 @@ pub struct Session {
     ready: Option<Ready>,
     /// How the last build arranged the letters, if it succeeded; `letters` holds what it was made
     /// of until the next rebuild reads letters again (and hands it the changes).
-    last: Option<Arranged>,
+    last: Option<Arc<Built>>,
     /// The search index served is an earlier build's: the last build could not update it in
     /// place (letters added or removed), and `refresh_search` has not made it whole again yet.
     search_stale: bool,
     /// Counts successful builds, so a search index made for one is not served after another.
     builds: u64,
+    /// Pages left for later, not rendered yet as far as the last look went.
+    later: Vec<Arc<Later>>,
+    /// Pages left for later that failed to render, and why: reported by `complete`.
+    failed: Arc<Mutex<Vec<(String, Diagnostic)>>>,
 }
 
-/// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, bytes). Cheap
+/// The pages of one good build, output path (`2023/ti-494/index.html`) → (fingerprint, page). Cheap
 /// to clone and to share with other threads (the preview server reads it while the next build runs).
 /// Kept in many small shards by path, so the next build copies only the shards of the pages it
 /// changes (an added letter changes a few thousand pages at 50,000 letters: with 4,096 shards of
@@ -55,7 +68,54 @@ pub struct Session {
 #[derive(Clone)]
 pub struct Output(Arc<Vec<Arc<PageMap>>>);
 
-type PageMap = HashMap<Arc<str>, (u64, Arc<[u8]>)>;
+type PageMap = HashMap<Arc<str>, (u64, Body)>;
+
+/// A page of the output: its bytes, or a page to render when first asked for.
+#[derive(Clone)]
+enum Body {
+    Ready(Arc<[u8]>),
+    Later(Arc<Later>),
+}
+
+impl Body {
+    fn bytes(&self) -> Arc<[u8]> {
+        match self {
+            Body::Ready(bytes) => bytes.clone(),
+            Body::Later(later) => later.bytes(),
+        }
+    }
+}
+
+/// A page left for later (see the module's comment): rendered once, by whichever comes first of the
+/// builder's `complete` and a request for it, from the build that planned it (which it holds until
+/// then).
+struct Later {
+    path: Arc<str>,
+    bytes: OnceLock<Arc<[u8]>>,
+    job: Mutex<Option<(Page, Arc<Built>)>>,
+}
+
+impl Later {
+    fn bytes(&self) -> Arc<[u8]> {
+        let render = || {
+            let job = self
+                .job
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            // `render_later` does not panic, so the job is there.
+            job.map_or_else(
+                || Arc::from(&b""[..]),
+                |(page, built)| built.render_later(&page),
+            )
+        };
+        self.bytes.get_or_init(render).clone()
+    }
+
+    fn is_rendered(&self) -> bool {
+        self.bytes.get().is_some()
+    }
+}
 
 const SHARDS: usize = 4096;
 
@@ -72,8 +132,9 @@ impl Default for Output {
 }
 
 impl Output {
-    pub fn get(&self, path: &str) -> Option<&Arc<[u8]>> {
-        self.0[shard(path)].get(path).map(|(_, bytes)| bytes)
+    /// The page's bytes; a page left for later is rendered now if it was not yet.
+    pub fn get(&self, path: &str) -> Option<Arc<[u8]>> {
+        self.0[shard(path)].get(path).map(|(_, body)| body.bytes())
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -88,17 +149,23 @@ impl Output {
         self.len() == 0
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+    /// The output paths, in no order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().flat_map(|s| s.keys().map(|path| &**path))
+    }
+
+    /// Every page with its bytes (pages left for later rendered now), in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Arc<[u8]>)> {
         self.0
             .iter()
-            .flat_map(|s| s.iter().map(|(path, (_, bytes))| (&**path, &**bytes)))
+            .flat_map(|s| s.iter().map(|(path, (_, body))| (&**path, body.bytes())))
     }
 
     fn fingerprint(&self, path: &str) -> Option<u64> {
         self.0[shard(path)].get(path).map(|(fp, _)| *fp)
     }
 
-    fn insert(shards: &mut [Arc<PageMap>], path: &str, page: (u64, Arc<[u8]>)) {
+    fn insert(shards: &mut [Arc<PageMap>], path: &str, page: (u64, Body)) {
         Arc::make_mut(&mut shards[shard(path)]).insert(Arc::from(path), page);
     }
 }
@@ -269,10 +336,62 @@ struct Ready {
     theme: Arc<Theme>,
 }
 
-/// How the last good build arranged the letters, and the values its pages share.
-struct Arranged {
+/// A good build: how it arranged the letters, the values its pages share, and the config and
+/// theme it rendered them with. The next rebuild starts from it; its pages left for later are
+/// rendered from it.
+struct Built {
     archive: Archive,
     shared: Shared,
+    ready: Ready,
+    /// The session's list of pages left for later that failed.
+    failed: Arc<Mutex<Vec<(String, Diagnostic)>>>,
+}
+
+impl Built {
+    /// A page's bytes; if it cannot be rendered, a page saying why (served until the next build,
+    /// with the problem shown over it once `complete` reports it).
+    fn render_later(&self, page: &Page) -> Arc<[u8]> {
+        let (config, theme) = (&*self.ready.config, &*self.ready.theme);
+        let render = || render::render_shared(page, &self.archive, config, theme, &self.shared);
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(render))
+            .unwrap_or_else(|_| Err(tera::Error::message("internal error: rendering panicked")));
+        match rendered {
+            Ok(html) => Arc::from(html),
+            Err(e) => {
+                let problem = theme.error(&e);
+                let text = problem
+                    .to_string()
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;");
+                let page_text =
+                    format!("<!DOCTYPE html>\n<title>dafu</title>\n<pre>{text}</pre>\n");
+                (self.failed.lock().unwrap_or_else(PoisonError::into_inner))
+                    .push((page.path.clone(), problem));
+                Arc::from(page_text.into_bytes())
+            }
+        }
+    }
+}
+
+/// The pages of a rebuild: all of them in plan order, their fingerprints, which of them changed
+/// (positions in the plan), and which pages of the last build are gone.
+struct Planned {
+    pages: Vec<Page>,
+    fingerprints: Vec<u64>,
+    stale: Vec<usize>,
+    gone: Vec<String>,
+    /// The search index's files, updated in place; `None` when it could not be.
+    search: Option<SearchFiles>,
+}
+
+/// Whether a page may be left for later after letters changed: list pages after the first (they
+/// shift by the thousand) and the pages made of the whole archive (slow to render).
+fn may_wait(page: &Page) -> bool {
+    match page.kind {
+        PageKind::TermPage { page, .. } => page > 1,
+        PageKind::Sitemap | PageKind::Stats => true,
+        _ => false,
+    }
 }
 
 /// Letters to read again (path, path shown, stamp) and letters gone, after a change under `content/`.
@@ -295,6 +414,8 @@ pub struct Rebuild {
     /// Letter files read and parsed again.
     pub reparsed: usize,
     pub total_pages: usize,
+    /// Of `changed`, the pages left for later (see `Session::complete`).
+    pub later: usize,
 }
 
 impl Session {
@@ -313,6 +434,8 @@ impl Session {
             last: None,
             search_stale: false,
             builds: 0,
+            later: Vec::new(),
+            failed: Arc::default(),
         }
     }
 
@@ -323,10 +446,11 @@ impl Session {
 
     /// The last good output: path (`2023/ti-494/index.html`) → bytes.
     pub fn page(&self, path: &str) -> Option<Arc<[u8]>> {
-        self.pages.get(path).cloned()
+        self.pages.get(path)
     }
 
-    pub fn pages(&self) -> impl Iterator<Item = (&str, &[u8])> {
+    /// Every page of the last good output (pages left for later rendered now), in no order.
+    pub fn pages(&self) -> impl Iterator<Item = (&str, Arc<[u8]>)> {
         self.pages.iter()
     }
 
@@ -453,7 +577,7 @@ impl Session {
         &mut self,
         ready: &Ready,
         reparsed: usize,
-        last: Option<Arranged>,
+        last: Option<Arc<Built>>,
         changes: Option<Changes>,
     ) -> Result<Rebuild, Vec<Diagnostic>> {
         let config = &*ready.config;
@@ -461,42 +585,127 @@ impl Session {
         if !problems.is_empty() {
             return Err(problems);
         }
+        // Pages of the last build still to render hold it: then it is copied.
+        let last = last.map(|built| match Arc::try_unwrap(built) {
+            Ok(built) => (built.archive, built.shared),
+            Err(built) => (built.archive.clone(), built.shared.clone()),
+        });
+        let rearranged = last.is_some() && changes.is_some();
         let (archive, shared) = match (last, changes) {
-            (Some(last), Some(changes)) => {
+            (Some((archive, shared)), Some(changes)) => {
                 let archive =
-                    (last.archive).rearrange(&changes.removed, &changes.added, config, self.mode);
-                (archive, Some(last.shared))
+                    archive.rearrange(&changes.removed, &changes.added, config, self.mode);
+                (archive, Some(shared))
             }
             (last, _) => {
                 let letters = self.letters.letters().cloned().collect();
                 let archive = archive::arrange(letters, config, self.mode);
-                (archive, last.map(|l| l.shared))
+                (archive, last.map(|(_, shared)| shared))
             }
         };
         let shared = Shared::new(&archive, config, shared);
         let plan = render::plan_shared(&archive, config, &shared);
         let site = site_digest(self.config_digest, ready.theme.digest, self.mode);
         let fingerprints = render::fingerprints(&plan, &archive, config, site, &shared);
+        // Each planned page's shard, and its fingerprint in the last build's output.
+        let (at, old): (Vec<usize>, Vec<Option<u64>>) = (plan.par_iter())
+            .map(|page| {
+                let at = shard(&page.path);
+                (at, self.pages.0[at].get(page.path.as_str()).map(|p| p.0))
+            })
+            .unzip();
         let stale: Vec<usize> = (0..plan.len())
-            .into_par_iter()
-            .filter(|&i| self.pages.fingerprint(&plan[i].path) != Some(fingerprints[i]))
+            .filter(|&i| old[i] != Some(fingerprints[i]))
             .collect();
-        let arranged = Arranged { archive, shared };
-        self.finish(ready, arranged, &plan, &fingerprints, stale, reparsed)
+        // The search index: updated in place for the letters that changed, if it can be.
+        let search = search_update(&self.pages, &archive, config);
+        let search_paths: HashSet<String> = match &search {
+            Some(files) => files.iter().map(|(path, _)| path.clone()).collect(),
+            // Kept as it is until `refresh_search`.
+            None => (self.pages.paths())
+                .filter(|path| is_search_file(path))
+                .map(str::to_owned)
+                .collect(),
+        };
+        let gone = self.gone(&plan, &at, &old, &ready.theme, &search_paths);
+        let built = Arc::new(Built {
+            archive,
+            shared,
+            ready: ready.clone(),
+            failed: self.failed.clone(),
+        });
+        let planned = Planned {
+            pages: plan,
+            fingerprints,
+            stale,
+            gone,
+            search,
+        };
+        // Only when letters alone changed are templates and config the ones the last good build
+        // rendered every page with: then pages may be left for later (any other rebuild renders
+        // them all, so that a broken template is found before the build is published).
+        self.finish(built, planned, rearranged, reparsed)
     }
 
-    /// Renders the stale pages (positions in the plan) and keeps the result as the last good build.
+    /// The pages of the last build that are not planned now. Found without a set of every page
+    /// planned (60,000 at 50,000 letters): only a shard holding fewer planned pages, theme files and
+    /// search files than it holds pages can hold one.
+    fn gone(
+        &self,
+        plan: &[Page],
+        at: &[usize],
+        old: &[Option<u64>],
+        theme: &Theme,
+        search: &HashSet<String>,
+    ) -> Vec<String> {
+        let mut kept = vec![0usize; SHARDS];
+        for (&at, old) in at.iter().zip(old) {
+            kept[at] += usize::from(old.is_some());
+        }
+        for path in theme.assets.keys().chain(search) {
+            kept[shard(path)] += usize::from(self.pages.contains(path));
+        }
+        let shards: HashSet<usize> = (0..SHARDS)
+            .filter(|&s| kept[s] < self.pages.0[s].len())
+            .collect();
+        if shards.is_empty() {
+            return Vec::new();
+        }
+        let planned: HashSet<&str> = (plan.iter().zip(at))
+            .filter(|(_, at)| shards.contains(at))
+            .map(|(page, _)| page.path.as_str())
+            .chain(theme.assets.keys().map(String::as_str))
+            .chain(search.iter().map(String::as_str))
+            .collect();
+        let mut gone: Vec<String> = (shards.iter())
+            .flat_map(|&s| self.pages.0[s].keys())
+            .filter(|path| !planned.contains(&***path))
+            .map(|path| path.to_string())
+            .collect();
+        gone.sort();
+        gone
+    }
+
+    /// Renders the stale pages (positions in the plan), or with `defer`, those that may not wait,
+    /// and keeps the result as the last good build.
     fn finish(
         &mut self,
-        ready: &Ready,
-        arranged: Arranged,
-        plan: &[Page],
-        fingerprints: &[u64],
-        stale: Vec<usize>,
+        built: Arc<Built>,
+        planned: Planned,
+        defer: bool,
         reparsed: usize,
     ) -> Result<Rebuild, Vec<Diagnostic>> {
+        let Planned {
+            pages: plan,
+            fingerprints,
+            stale,
+            gone: removed,
+            search,
+        } = planned;
+        let search_stale = search.is_none();
+        let ready = &built.ready;
         let (config, theme) = (&*ready.config, &*ready.theme);
-        let (archive, shared) = (&arranged.archive, &arranged.shared);
+        let (archive, shared) = (&built.archive, &built.shared);
         if let Some(page) = plan.iter().find(|p| theme.assets.contains_key(&p.path)) {
             // As `dafu build` says it.
             let path = &page.path;
@@ -508,7 +717,9 @@ impl Session {
                 .with_hint("rename or remove the file from the theme's static folder"),
             ]);
         }
-        let rendered: Vec<Result<RenderedPage, Diagnostic>> = stale
+        let (later, now): (Vec<usize>, Vec<usize>) =
+            stale.iter().partition(|&&i| defer && may_wait(&plan[i]));
+        let rendered: Vec<Result<RenderedPage, Diagnostic>> = now
             .par_iter()
             .map(|&i| {
                 let page = &plan[i];
@@ -531,76 +742,48 @@ impl Session {
             return Err(problems);
         }
 
-        // The search index: updated in place for the letters that changed, if it can be.
-        let search = search_update(&self.pages, archive, config);
-        let search_stale = search.is_none();
-        let search_paths: HashSet<String> = match &search {
-            Some(files) => files.iter().map(|(path, _)| path.clone()).collect(),
-            // Kept as it is until `refresh_search`.
-            None => self
-                .pages
-                .iter()
-                .map(|(path, _)| path)
-                .filter(|path| is_search_file(path))
-                .map(str::to_owned)
-                .collect(),
-        };
-
         let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
         let mut changed: Vec<String> = Vec::new();
-        // Pages of the last build not planned now: there are some only if fewer of the pages kept
-        // were found there than it has.
-        let found = plan.len() - stale.len()
-            + stale
-                .iter()
-                .filter(|&&i| self.pages.contains(&plan[i].path))
-                .count()
-            + theme
-                .assets
-                .keys()
-                .filter(|p| self.pages.contains(p))
-                .count()
-            + search_paths
-                .iter()
-                .filter(|p| self.pages.contains(p))
-                .count();
-        let mut removed: Vec<String> = Vec::new();
-        if found < self.pages.len() {
-            let planned: HashSet<&str> = plan
-                .iter()
-                .map(|p| p.path.as_str())
-                .chain(theme.assets.keys().map(String::as_str))
-                .chain(search_paths.iter().map(String::as_str))
-                .collect();
-            removed = self
-                .pages
-                .iter()
-                .filter(|(p, _)| !planned.contains(p))
-                .map(|(p, _)| p.to_owned())
-                .collect();
+        for path in &removed {
+            Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
         }
         for (path, bytes) in &theme.assets {
             let fp = xxhash_rust::xxh3::xxh3_64(bytes);
             if self.pages.fingerprint(path) != Some(fp) {
                 changed.push(path.clone());
-                Output::insert(&mut next, path, (fp, Arc::from(bytes.as_slice())));
+                let bytes = Body::Ready(Arc::from(bytes.as_slice()));
+                Output::insert(&mut next, path, (fp, bytes));
             }
         }
         for (path, fp, bytes) in fresh {
-            Output::insert(&mut next, &path, (fp, bytes));
+            Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
             changed.push(path);
         }
         for (path, file) in search.into_iter().flatten() {
             if let Some((fp, bytes)) = file {
-                Output::insert(&mut next, &path, (fp, bytes));
+                Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
                 changed.push(path);
             }
         }
-        for path in &removed {
-            Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
+        for &i in &later {
+            let page = &plan[i];
+            let job = Later {
+                path: Arc::from(page.path.as_str()),
+                bytes: OnceLock::new(),
+                job: Mutex::new(Some((page.clone(), built.clone()))),
+            };
+            let job = Arc::new(job);
+            self.later.push(job.clone());
+            Output::insert(&mut next, &page.path, (fingerprints[i], Body::Later(job)));
+            changed.push(page.path.clone());
         }
-        removed.sort();
-        removed.dedup();
+        // Pages left for later by earlier builds are still to do if not rendered and not replaced.
+        self.later.retain(|later| {
+            let current = next[shard(&later.path)].get(&later.path);
+            !later.is_rendered()
+                && current
+                    .is_some_and(|(_, b)| matches!(b, Body::Later(b) if Arc::ptr_eq(b, later)))
+        });
         changed.sort();
         let next = Output(Arc::new(next));
         let total_pages = next.len();
@@ -608,12 +791,13 @@ impl Session {
         self.builds += 1;
         self.pages = next;
         self.config = Some(ready.config.clone());
-        self.last = Some(arranged);
+        self.last = Some(built);
         Ok(Rebuild {
             changed,
             removed,
             reparsed,
             total_pages,
+            later: later.len(),
         })
     }
 
@@ -661,10 +845,7 @@ impl Session {
             .iter()
             .map(|(path, _, _)| path.as_str())
             .collect();
-        let mut removed: Vec<String> = self
-            .pages
-            .iter()
-            .map(|(path, _)| path)
+        let mut removed: Vec<String> = (self.pages.paths())
             .filter(|path| is_search_file(path) && !paths.contains(path))
             .map(str::to_owned)
             .collect();
@@ -673,7 +854,7 @@ impl Session {
         }
         for (path, fp, bytes) in made.files {
             if self.pages.fingerprint(&path) != Some(fp) {
-                Output::insert(&mut next, &path, (fp, bytes));
+                Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
                 changed.push(path);
             }
         }
@@ -688,7 +869,42 @@ impl Session {
             removed,
             reparsed: 0,
             total_pages,
+            later: 0,
         })
+    }
+
+    /// Renders the pages left for later, a few dozen at a time, until all are or `stop` says another
+    /// rebuild is waiting (the rest are rendered when asked for, or by the next call). Pages that
+    /// failed to render (a template that fails on some letter's values) are returned as problems,
+    /// as from a failed rebuild; they are rendered again by the next rebuild.
+    pub fn complete(&mut self, mut stop: impl FnMut() -> bool) -> Result<(), Vec<Diagnostic>> {
+        // Small batches, so a save that comes in waits for a few pages at most.
+        const AT_ONCE: usize = 16;
+        self.later.retain(|later| !later.is_rendered());
+        let mut done = 0;
+        while done < self.later.len() && !stop() {
+            let chunk = &self.later[done..(done + AT_ONCE).min(self.later.len())];
+            chunk.par_iter().for_each(|later| drop(later.bytes()));
+            done += chunk.len();
+        }
+        self.later.drain(..done);
+        let failed =
+            std::mem::take(&mut *self.failed.lock().unwrap_or_else(PoisonError::into_inner));
+        if failed.is_empty() {
+            return Ok(());
+        }
+        // Fingerprints no page has: the next rebuild renders them again.
+        let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
+        for (path, _) in &failed {
+            if let Some(page) = Arc::make_mut(&mut next[shard(path)]).get_mut(path.as_str()) {
+                page.0 = 0;
+            }
+        }
+        self.pages = Output(Arc::new(next));
+        let mut problems: Vec<Diagnostic> = failed.into_iter().map(|(_, d)| d).collect();
+        problems.sort();
+        problems.dedup();
+        Err(problems)
     }
 
     /// Brings the letter cache up to date with the files on disk; returns how many were parsed.

@@ -170,7 +170,7 @@ fn preview_gives_a_withheld_letter_a_page_but_lists_it_nowhere() {
     for (path, bytes) in session.pages() {
         if path != "2022/withheld/index.html" {
             assert!(
-                !String::from_utf8_lossy(bytes).contains("绝密演练"),
+                !String::from_utf8_lossy(&bytes).contains("绝密演练"),
                 "{path} lists the 不予公开 letter"
             );
         }
@@ -590,4 +590,66 @@ fn adds_and_deletes_across_page_boundaries_give_the_same_bytes_as_a_fresh_build(
             .unwrap();
         check(&mut session);
     }
+}
+
+/// After letters change, list pages after the first are left for later: rendered when asked for,
+/// or all at once by `complete`, and in either case what a fresh build gives. A page left for later
+/// that fails to render (a template that fails on one letter's values) is a problem `complete`
+/// reports, and the next rebuild renders it again.
+#[test]
+fn pages_left_for_later_are_rendered_when_asked_for_or_completed_and_report_their_problems() {
+    let site = Site::fixture("basic");
+    // A template that fails on one title, on list pages after the first only.
+    let term = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/themes/default/templates/term.html"
+    );
+    let term = std::fs::read_to_string(term).unwrap();
+    let trap = "{% if pager.current > 1 %}{% for item in letters %}{% if item.title == \"陷阱\" %}{{ item.title | round }}{% endif %}{% endfor %}{% endif %}";
+    site.write(
+        "themes/default/templates/term.html",
+        term.replacen(
+            "{%- block content %}",
+            &format!("{{%- block content %}}{trap}"),
+            1,
+        ),
+    );
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    session.complete(|| false).unwrap();
+    assert_same_as_fresh_build(&site, &mut session);
+    let root = session.root().to_path_buf();
+    let newest = "content/2023/z.md";
+    site.write(newest, listed_letter(1, "2023-12-01", "市政协", "人才引育"));
+    let added = session.rebuild_content(&[root.join(newest)]).unwrap();
+    assert!(
+        added.later > 0 && added.later < added.changed.len(),
+        "{added:?}"
+    );
+    // Asked for before `complete`: rendered then.
+    let page = "years/2023/page/2/index.html";
+    assert!(added.changed.contains(&page.to_owned()));
+    let fresh = {
+        site.build().success();
+        site.output().remove(page).unwrap()
+    };
+    assert_eq!(session.page(page).unwrap().to_vec(), fresh);
+    // `complete` stops when told to, and goes on at the next call.
+    session.complete(|| true).unwrap();
+    session.complete(|| false).unwrap();
+    assert_same_as_fresh_build(&site, &mut session);
+
+    // An old letter with the trap's title lands on a later page only.
+    let old = "content/2022/a.md";
+    let mut text = listed_letter(2, "2022-01-01", "市政协", "人才引育");
+    text = text.replace("关于第2号提案的答复函", "陷阱");
+    site.write(old, text);
+    session.rebuild_content(&[root.join(old)]).unwrap();
+    let problems = session.complete(|| false).unwrap_err();
+    assert!(problems[0].to_string().contains("round"), "{problems:?}");
+    // Fixed: the failed pages are rendered again.
+    site.write(old, listed_letter(2, "2022-01-01", "市政协", "人才引育"));
+    session.rebuild_content(&[root.join(old)]).unwrap();
+    session.complete(|| false).unwrap();
+    assert_same_as_fresh_build(&site, &mut session);
 }

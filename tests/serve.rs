@@ -453,6 +453,46 @@ fn problems_show_over_the_last_good_page_and_go_when_fixed() {
     assert_serves_a_fresh_build(&server, &site);
 }
 
+/// A page rendered after the build was announced (a list page after the first) that fails on one
+/// letter's values: the problem is announced as a failed build and shown, and goes when fixed.
+#[test]
+fn a_page_rendered_after_the_build_that_fails_shows_its_problem_until_fixed() {
+    let site = Site::fixture("basic");
+    let term = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/themes/default/templates/term.html"
+    );
+    let trap = "{% if pager.current > 1 %}{% for item in letters %}{% if item.title == \"陷阱\" %}{{ item.title | round }}{% endif %}{% endfor %}{% endif %}";
+    site.write(
+        "themes/default/templates/term.html",
+        fs::read_to_string(term).unwrap().replacen(
+            "{%- block content %}",
+            &format!("{{%- block content %}}{trap}"),
+            1,
+        ),
+    );
+    let server = Server::start(site.root(), &[]);
+    let events = server.events();
+    // An old letter: on the second page of its year's list, which is left for later.
+    site.write(
+        "content/2022/old.md",
+        new_letter("陷阱", "2022-01-01", "人才引育"),
+    );
+    let build = events.settle("a letter the template fails on", |b| b["ok"] == false);
+    assert_eq!(build["changed"], serde_json::json!([]));
+    let shown = server.get("years/2022/page/2/").text();
+    assert!(shown.contains("构建出错"), "{shown}");
+    assert!(shown.contains("round"), "{shown}");
+    assert_eq!(server.status()["ok"], false);
+
+    site.write(
+        "content/2022/old.md",
+        new_letter("不是陷阱", "2022-01-01", "人才引育"),
+    );
+    events.settle("the fix", |b| b["ok"] == true);
+    assert_serves_a_fresh_build(&server, &site);
+}
+
 /// The overlay and script removed, for comparing what is under them.
 fn strip_overlay(html: &str) -> String {
     match (

@@ -166,8 +166,10 @@ async fn handle(State(live): State<Arc<Live>>, method: Method, uri: Uri) -> Resp
             .into_response(),
         Target::Redirect(location) => redirect(&location),
         Target::Page { key, root } => {
-            if let Some(bytes) = snapshot.pages.get(&key) {
-                return page(StatusCode::OK, &key, bytes, &root, &[&key], &snapshot);
+            // A page the last build left for later is rendered here if it was not yet (see
+            // `session::Later`): tokio is told, so other requests move to another thread.
+            if let Some(bytes) = tokio::task::block_in_place(|| snapshot.pages.get(&key)) {
+                return page(StatusCode::OK, &key, &bytes, &root, &[&key], &snapshot);
             }
             let as_dir = format!("{key}/index.html");
             if snapshot.pages.contains(&as_dir) {
@@ -183,7 +185,7 @@ async fn handle(State(live): State<Arc<Live>>, method: Method, uri: Uri) -> Resp
 
 /// `{"generation": 3, "ok": true, "base_path": "/jyta/", "pages": [...], "problems": [...]}`
 fn status_json(snapshot: &Snapshot) -> String {
-    let mut pages: Vec<&str> = snapshot.pages.iter().map(|(path, _)| path).collect();
+    let mut pages: Vec<&str> = snapshot.pages.paths().collect();
     pages.sort_unstable();
     let problems: Vec<String> = snapshot.problems.iter().map(|p| p.to_string()).collect();
     serde_json::json!({
@@ -212,7 +214,7 @@ fn not_found(snapshot: &Snapshot, root: &str, asked: &[&str]) -> Response {
         Some(bytes) => page(
             StatusCode::NOT_FOUND,
             "404.html",
-            bytes,
+            &bytes,
             root,
             &watch,
             snapshot,

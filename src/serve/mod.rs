@@ -205,13 +205,15 @@ struct Builder {
 }
 
 impl Builder {
-    fn run(mut self, batches: Receiver<Batch>, live: &Live) {
+    fn run(mut self, mut batches: Receiver<Batch>, live: &Live) {
         // The search index, when a build could not update it in place, is made on a thread of its
         // own (one core), so saves meanwhile are built at once.
         let (made_tx, made) = std::sync::mpsc::channel::<Option<MadeSearch>>();
         let mut making = false;
         // A job that failed is not tried again before the next build.
         let mut failed = false;
+        // A batch that came while pages left for later were being rendered.
+        let mut waiting: Option<Batch> = None;
         loop {
             if !making
                 && !failed
@@ -231,12 +233,12 @@ impl Builder {
                     let _ = made_tx.send(result.ok().flatten());
                 });
             }
-            let next = if making {
-                batches.recv_timeout(std::time::Duration::from_millis(20))
-            } else {
-                batches
-                    .recv()
-                    .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
+            let next = match waiting.take() {
+                Some(batch) => Ok(batch),
+                None if making => batches.recv_timeout(std::time::Duration::from_millis(20)),
+                None => {
+                    (batches.recv()).map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected)
+                }
             };
             if let Ok(result) = made.try_recv() {
                 making = false;
@@ -287,14 +289,42 @@ impl Builder {
             }
             let notice = Notice::new(snapshot.generation, ok, notice_changes);
             live.publish(snapshot, &notice);
+            if ok {
+                self.complete(&mut batches, &mut waiting, live, &what);
+            }
+        }
+    }
+
+    /// Renders the pages the build left for later (see `Session::complete`), unless another batch
+    /// of changes comes first; if one of them fails, the problem is published as a failed build.
+    fn complete(
+        &mut self,
+        batches: &mut Receiver<Batch>,
+        waiting: &mut Option<Batch>,
+        live: &Live,
+        what: &str,
+    ) {
+        let started = Instant::now();
+        let result = self.guarded(move |session| {
+            session.complete(move || {
+                if waiting.is_none() {
+                    *waiting = batches.try_recv().ok();
+                }
+                waiting.is_some()
+            })
+        });
+        if let Err(problems) = result {
+            let snapshot = self.snapshot(Err(problems), started, what);
+            let notice = Notice::new(snapshot.generation, false, Vec::new());
+            live.publish(snapshot, &notice);
         }
     }
 
     /// Runs a rebuild; a panic (a bug in dafu) is reported like a problem, and the server goes on.
-    fn guarded(
+    fn guarded<T: Send>(
         &mut self,
-        rebuild: impl FnOnce(&mut Session) -> Result<Rebuild, Vec<Diagnostic>> + Send,
-    ) -> Result<Rebuild, Vec<Diagnostic>> {
+        rebuild: impl FnOnce(&mut Session) -> Result<T, Vec<Diagnostic>> + Send,
+    ) -> Result<T, Vec<Diagnostic>> {
         let session = &mut self.session;
         // Run on a worker of the thread pool, so the build's parallel steps start on this thread at
         // once instead of each waiting for a sleeping worker to wake (milliseconds on a busy machine).
@@ -325,8 +355,12 @@ impl Builder {
         let problems = match result {
             Ok(rebuild) => {
                 let changed = rebuild.changed.len() + rebuild.removed.len();
+                let later = match rebuild.later {
+                    0 => String::new(),
+                    n => format!("; {n} of them rendered just after"),
+                };
                 println!(
-                    "{what}: {changed} of {} pages updated in {ms} ms ({} letter{} re-read)",
+                    "{what}: {changed} of {} pages updated in {ms} ms ({} letter{} re-read{later})",
                     rebuild.total_pages,
                     rebuild.reparsed,
                     if rebuild.reparsed == 1 { "" } else { "s" }
