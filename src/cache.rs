@@ -591,7 +591,7 @@ pub fn build(
     let updated =
         old_files.and_then(|_| crate::search::update_index(&archive, &config, &previous, &changed));
     let search_files: Vec<(String, crate::search::File)> = match updated {
-        Some(files) => files,
+        Some(update) => update.into_files(),
         None => {
             parsed += hydrate_all(&mut archive, &whole, &files, &config)?;
             crate::search::build_index(&archive, &config)

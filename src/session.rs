@@ -54,6 +54,9 @@ pub struct Session {
     search_stale: bool,
     /// Counts successful builds, so a search index made for one is not served after another.
     builds: u64,
+    /// The fingerprints of the letters (`search::letter_fingerprint`) the search index held was
+    /// made from, in index order; empty when none is held.
+    search_letters: Vec<u64>,
     /// Pages left for later, not rendered yet as far as the last look went.
     later: Vec<Arc<Later>>,
     /// Pages left for later that failed to render, and why: reported by `complete`.
@@ -117,16 +120,26 @@ impl Later {
     }
 }
 
+/// Shards of pages; the search index's files are in shards of their own after them, so that what
+/// a build plans (pages) can be told from what it held by looking at page shards alone.
 const SHARDS: usize = 4096;
+const SEARCH_SHARDS: usize = 1024;
 
 fn shard(path: &str) -> usize {
-    (xxhash_rust::xxh3::xxh3_64(path.as_bytes()) % SHARDS as u64) as usize
+    let hash = xxhash_rust::xxh3::xxh3_64(path.as_bytes());
+    if is_search_file(path) {
+        SHARDS + (hash % SEARCH_SHARDS as u64) as usize
+    } else {
+        (hash % SHARDS as u64) as usize
+    }
 }
 
 impl Default for Output {
     fn default() -> Self {
         Output(Arc::new(
-            (0..SHARDS).map(|_| Arc::new(PageMap::new())).collect(),
+            (0..SHARDS + SEARCH_SHARDS)
+                .map(|_| Arc::new(PageMap::new()))
+                .collect(),
         ))
     }
 }
@@ -152,6 +165,13 @@ impl Output {
     /// The output paths, in no order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.0.iter().flat_map(|s| s.keys().map(|path| &**path))
+    }
+
+    /// The search index's files, in no order.
+    fn search_paths(&self) -> impl Iterator<Item = &str> {
+        self.0[SHARDS..]
+            .iter()
+            .flat_map(|s| s.keys().map(|path| &**path))
     }
 
     /// Every page with its bytes (pages left for later rendered now), in no order.
@@ -380,8 +400,8 @@ struct Planned {
     fingerprints: Vec<u64>,
     stale: Vec<usize>,
     gone: Vec<String>,
-    /// The search index's files, updated in place; `None` when it could not be.
-    search: Option<SearchFiles>,
+    /// What changed in the search index, updated in place; `None` when it could not be.
+    search: Option<SearchChange>,
 }
 
 /// Whether a page may be left for later after letters changed: list pages after the first (they
@@ -434,6 +454,7 @@ impl Session {
             last: None,
             search_stale: false,
             builds: 0,
+            search_letters: Vec::new(),
             later: Vec::new(),
             failed: Arc::default(),
         }
@@ -617,17 +638,10 @@ impl Session {
         let stale: Vec<usize> = (0..plan.len())
             .filter(|&i| old[i] != Some(fingerprints[i]))
             .collect();
-        // The search index: updated in place for the letters that changed, if it can be.
-        let search = search_update(&self.pages, &archive, config);
-        let search_paths: HashSet<String> = match &search {
-            Some(files) => files.iter().map(|(path, _)| path.clone()).collect(),
-            // Kept as it is until `refresh_search`.
-            None => (self.pages.paths())
-                .filter(|path| is_search_file(path))
-                .map(str::to_owned)
-                .collect(),
-        };
-        let gone = self.gone(&plan, &at, &old, &ready.theme, &search_paths);
+        // The search index: updated in place for the letters that changed, if it can be (else
+        // kept as it is until `refresh_search`).
+        let search = search_update(&self.pages, &self.search_letters, &archive, config);
+        let gone = self.gone(&plan, &at, &old, &ready.theme);
         let built = Arc::new(Built {
             archive,
             shared,
@@ -648,21 +662,15 @@ impl Session {
     }
 
     /// The pages of the last build that are not planned now. Found without a set of every page
-    /// planned (60,000 at 50,000 letters): only a shard holding fewer planned pages, theme files and
-    /// search files than it holds pages can hold one.
-    fn gone(
-        &self,
-        plan: &[Page],
-        at: &[usize],
-        old: &[Option<u64>],
-        theme: &Theme,
-        search: &HashSet<String>,
-    ) -> Vec<String> {
+    /// planned (60,000 at 50,000 letters): only a page shard holding fewer planned pages and theme
+    /// files than it holds pages can hold one. The search index's files are not pages: what goes
+    /// of it, the search update says.
+    fn gone(&self, plan: &[Page], at: &[usize], old: &[Option<u64>], theme: &Theme) -> Vec<String> {
         let mut kept = vec![0usize; SHARDS];
         for (&at, old) in at.iter().zip(old) {
             kept[at] += usize::from(old.is_some());
         }
-        for path in theme.assets.keys().chain(search) {
+        for path in theme.assets.keys().filter(|path| !is_search_file(path)) {
             kept[shard(path)] += usize::from(self.pages.contains(path));
         }
         let shards: HashSet<usize> = (0..SHARDS)
@@ -675,7 +683,6 @@ impl Session {
             .filter(|(_, at)| shards.contains(at))
             .map(|(page, _)| page.path.as_str())
             .chain(theme.assets.keys().map(String::as_str))
-            .chain(search.iter().map(String::as_str))
             .collect();
         let mut gone: Vec<String> = (shards.iter())
             .flat_map(|&s| self.pages.0[s].keys())
@@ -759,11 +766,17 @@ impl Session {
             Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
             changed.push(path);
         }
-        for (path, file) in search.into_iter().flatten() {
-            if let Some((fp, bytes)) = file {
+        let mut removed = removed;
+        if let Some(search) = search {
+            for path in search.removed {
+                Arc::make_mut(&mut next[shard(&path)]).remove(path.as_str());
+                removed.push(path);
+            }
+            for (path, fp, bytes) in search.new {
                 Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
                 changed.push(path);
             }
+            self.search_letters = search.letters;
         }
         for &i in &later {
             let page = &plan[i];
@@ -785,6 +798,7 @@ impl Session {
                     .is_some_and(|(_, b)| matches!(b, Body::Later(b) if Arc::ptr_eq(b, later)))
         });
         changed.sort();
+        removed.sort();
         let next = Output(Arc::new(next));
         let total_pages = next.len();
         self.search_stale = search_stale;
@@ -831,38 +845,61 @@ impl Session {
         })
     }
 
-    /// Serves a search index made by a [`SearchJob`], if no build came after the one it was made
-    /// for (otherwise it is dropped: the next job makes the index of the newer build). Returns
-    /// what changed.
+    /// Serves a search index made by a [`SearchJob`]. If builds came after the one it was made for,
+    /// it is first brought up to date with their letters in place; if that cannot be done (letters
+    /// were added or removed since), it is dropped, and the next job makes the index of the newer
+    /// build. Returns what changed.
     pub fn apply_search(&mut self, made: MadeSearch) -> Option<Rebuild> {
-        if made.build != self.builds || !self.search_stale {
+        if !self.search_stale {
             return None;
         }
         let mut next: Vec<Arc<PageMap>> = (*self.pages.0).clone();
-        let mut changed = Vec::new();
         let paths: HashSet<&str> = made
             .files
             .iter()
             .map(|(path, _, _)| path.as_str())
             .collect();
-        let mut removed: Vec<String> = (self.pages.paths())
-            .filter(|path| is_search_file(path) && !paths.contains(path))
+        let mut removed: Vec<String> = (self.pages.search_paths())
+            .filter(|path| !paths.contains(path))
             .map(str::to_owned)
             .collect();
         for path in &removed {
             Arc::make_mut(&mut next[shard(path)]).remove(path.as_str());
         }
+        let mut changed = Vec::new();
         for (path, fp, bytes) in made.files {
             if self.pages.fingerprint(&path) != Some(fp) {
                 Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
                 changed.push(path);
             }
         }
+        let mut next = Output(Arc::new(next));
+        let mut letters = made.letters;
+        if made.build != self.builds {
+            let (last, config) = (self.last.as_ref()?, self.config.as_ref()?);
+            let update = search_update(&next, &letters, &last.archive, config)?;
+            let mut shards: Vec<Arc<PageMap>> = (*next.0).clone();
+            for path in update.removed {
+                Arc::make_mut(&mut shards[shard(&path)]).remove(path.as_str());
+                removed.push(path);
+            }
+            for (path, fp, bytes) in update.new {
+                Output::insert(&mut shards, &path, (fp, Body::Ready(bytes)));
+                changed.push(path);
+            }
+            letters = update.letters;
+            next = Output(Arc::new(shards));
+        }
+        // Only what differs from the index served before is news.
+        changed.retain(|path| self.pages.fingerprint(path) != next.fingerprint(path));
         changed.sort();
+        changed.dedup();
+        removed.retain(|path| !next.contains(path));
         removed.sort();
-        let next = Output(Arc::new(next));
+        removed.dedup();
         let total_pages = next.len();
         self.pages = next;
+        self.search_letters = letters;
         self.search_stale = false;
         Some(Rebuild {
             changed,
@@ -1005,27 +1042,28 @@ pub struct SearchJob {
     build: u64,
 }
 
-/// A search index made by a [`SearchJob`]: every file, with its fingerprint.
+/// A search index made by a [`SearchJob`]: every file, with its fingerprint, and the fingerprints
+/// of the letters it was made from.
 pub struct MadeSearch {
     build: u64,
     files: Vec<(String, u64, Arc<[u8]>)>,
+    letters: Vec<u64>,
 }
 
 impl SearchJob {
     pub fn run(self) -> MadeSearch {
-        let letter_fps: HashMap<String, u64> = search::letter_fingerprints(&self.archive)
-            .into_iter()
-            .collect();
+        let letters = search::fingerprints(&self.archive);
         let files = search::build_index(&self.archive, &self.config)
             .into_iter()
             .map(|(path, bytes)| {
-                let fp = search_fingerprint(&letter_fps, &path, &bytes);
+                let fp = search_fingerprint(&letters, &path, &bytes);
                 (path, fp, Arc::from(bytes))
             })
             .collect();
         MadeSearch {
             build: self.build,
             files,
+            letters,
         }
     }
 }
@@ -1035,53 +1073,86 @@ fn is_search_file(path: &str) -> bool {
     path.starts_with("search/") && path.ends_with(".z")
 }
 
-/// A search file's fingerprint: a letter result file's is the letter's (`search::letter_fingerprint`),
-/// any other's its content's hash.
-fn search_fingerprint(letter_fps: &HashMap<String, u64>, path: &str, bytes: &[u8]) -> u64 {
-    letter_fps
-        .get(path)
-        .copied()
-        .unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(bytes))
+/// A search file's fingerprint: a letter result file's is the letter's (`search::letter_fingerprint`,
+/// `letters` in index order), any other's its content's hash.
+fn search_fingerprint(letters: &[u64], path: &str, bytes: &[u8]) -> u64 {
+    let position = (path.strip_prefix("search/l/"))
+        .and_then(|name| name.strip_suffix(".z"))
+        .and_then(|n| n.parse::<usize>().ok());
+    match position.and_then(|n| letters.get(n)) {
+        Some(fp) if search::letter_path(position.unwrap_or_default()) == path => *fp,
+        _ => xxhash_rust::xxh3::xxh3_64(bytes),
+    }
 }
 
-/// The search index as the session holds it, for `search::update_index`.
-struct HeldSearch<'a>(&'a Output);
+/// The search index as the session holds it, made from `letters` letters, for
+/// `search::update_index`.
+struct HeldSearch<'a> {
+    output: &'a Output,
+    letters: usize,
+}
 
 impl search::Previous for HeldSearch<'_> {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
-        self.0.get(path).map(|bytes| bytes.to_vec())
+        self.output.get(path).map(|bytes| bytes.to_vec())
     }
 
     fn contains(&self, path: &str) -> bool {
-        self.0.contains(path)
+        self.output.contains(path)
+    }
+
+    fn contains_letters(&self, total: usize) -> bool {
+        // The session holds every file of an index it made or updated.
+        total == self.letters
     }
 }
 
-/// Every file of the search index after this build, updated in place from the one held: with its
-/// fingerprint and bytes when they are new. `None` when it cannot be updated in place.
-type SearchFiles = Vec<(String, Option<(u64, Arc<[u8]>)>)>;
+/// What changed in the search index: files new or rewritten (path, fingerprint, bytes), files
+/// gone, and the fingerprints of the letters it is now made from.
+struct SearchChange {
+    new: Vec<(String, u64, Arc<[u8]>)>,
+    removed: Vec<String>,
+    letters: Vec<u64>,
+}
 
-fn search_update(held: &Output, archive: &Archive, config: &SiteConfig) -> Option<SearchFiles> {
-    let letter_fps = search::letter_fingerprints(archive);
-    let changed: Vec<usize> = letter_fps
-        .iter()
-        .enumerate()
-        .filter(|(_, (path, fp))| held.fingerprint(path) != Some(*fp))
-        .map(|(n, _)| n)
+/// The search index held (made from letters with fingerprints `held`) updated in place for the
+/// archive, doing work in proportion to the letters changed. `None` when it cannot be updated in
+/// place (no index held, letters added or removed).
+fn search_update(
+    output: &Output,
+    held: &[u64],
+    archive: &Archive,
+    config: &SiteConfig,
+) -> Option<SearchChange> {
+    let letters = search::fingerprints(archive);
+    if held.len() != letters.len() {
+        return None;
+    }
+    let changed: Vec<usize> = (0..letters.len())
+        .filter(|&n| held[n] != letters[n])
         .collect();
-    let letter_fps: HashMap<String, u64> = letter_fps.into_iter().collect();
-    let files = search::update_index(archive, config, &HeldSearch(held), &changed)?;
-    Some(
-        files
-            .into_iter()
-            .map(|(path, file)| match file {
-                search::File::Kept => (path, None),
-                search::File::New(bytes) => {
-                    let fp = search_fingerprint(&letter_fps, &path, &bytes);
-                    let new = (held.fingerprint(&path) != Some(fp)).then(|| (fp, Arc::from(bytes)));
-                    (path, new)
-                }
-            })
-            .collect(),
-    )
+    let previous = HeldSearch {
+        output,
+        letters: held.len(),
+    };
+    let update = search::update_index(archive, config, &previous, &changed)?;
+    let mut new: Vec<(String, u64, Arc<[u8]>)> = Vec::new();
+    for (path, file) in update.chunks {
+        if let search::File::New(bytes) = file {
+            new.push((path, xxhash_rust::xxh3::xxh3_64(&bytes), Arc::from(bytes)));
+        }
+    }
+    for (path, bytes) in update.whole {
+        new.push((path, xxhash_rust::xxh3::xxh3_64(&bytes), Arc::from(bytes)));
+    }
+    for (n, bytes) in update.letters {
+        new.push((search::letter_path(n), letters[n], Arc::from(bytes)));
+    }
+    // Files rewritten with the same bytes are not news.
+    new.retain(|(path, fp, _)| output.fingerprint(path) != Some(*fp));
+    Some(SearchChange {
+        new,
+        removed: update.removed,
+        letters,
+    })
 }

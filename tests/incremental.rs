@@ -653,3 +653,63 @@ fn pages_left_for_later_are_rendered_when_asked_for_or_completed_and_report_thei
     session.complete(|| false).unwrap();
     assert_same_as_fresh_build(&site, &mut session);
 }
+
+/// The preview makes the whole search index on a thread of its own after letters are added or
+/// removed; saves that come meanwhile must not leave it behind. An index made for an earlier build
+/// is brought up to date with the letters edited since, and one made before letters were added or
+/// removed again is dropped (the next job makes the newer one).
+#[test]
+fn a_search_index_made_for_an_earlier_build_is_brought_up_to_date_or_dropped() {
+    let site = Site::fixture("basic");
+    let mut session = Session::new(site.root(), Mode::Publish);
+    session.rebuild(&[]).unwrap();
+    session.refresh_search();
+    let root = session.root().to_path_buf();
+    let (added, edited) = ("content/2023/new.md", "content/2023/ti-101.md");
+    site.write(added, listed_letter(1, "2023-05-01", "市政协", "人才引育"));
+    session.rebuild_content(&[root.join(added)]).unwrap();
+    assert!(
+        !session.search_is_current(),
+        "an add makes the index again apart"
+    );
+    let job = session.search_job().expect("a job to make the index");
+    site.write(edited, listed_letter(2, "2023-06-01", "市人大", "科技孵化"));
+    session.rebuild_content(&[root.join(edited)]).unwrap();
+    let applied = session.apply_search(job.run()).expect("brought up to date");
+    assert!(!applied.changed.is_empty());
+    assert!(session.search_is_current());
+    assert_same_as_fresh_build(&site, &mut session);
+
+    // Made, then a letter is added before it is served: dropped, and made again.
+    site.write(edited, listed_letter(3, "2023-07-01", "市人大", "科技孵化"));
+    session.rebuild_content(&[root.join(edited)]).unwrap();
+    let other = "content/2022/other.md";
+    site.write(other, listed_letter(4, "2022-07-01", "市政协", "人才引育"));
+    session.rebuild_content(&[root.join(other)]).unwrap();
+    let job = session.search_job().expect("a job to make the index");
+    site.remove(other);
+    session.rebuild_content(&[root.join(other)]).unwrap();
+    let third = "content/2022/third.md";
+    site.write(third, listed_letter(5, "2022-08-01", "市政协", "人才引育"));
+    session.rebuild_content(&[root.join(third)]).unwrap();
+    // Same letter count as when made, but not the same letters: updated in place all the same.
+    assert!(session.apply_search(job.run()).is_some());
+    assert_same_as_fresh_build(&site, &mut session);
+    let another = "content/2022/another.md";
+    site.write(
+        another,
+        listed_letter(6, "2022-09-01", "市政协", "人才引育"),
+    );
+    session.rebuild_content(&[root.join(another)]).unwrap();
+    let job = session.search_job().expect("a job to make the index");
+    site.write(
+        "content/2022/more.md",
+        listed_letter(7, "2022-10-01", "市政协", "人才引育"),
+    );
+    session
+        .rebuild_content(&[root.join("content/2022/more.md")])
+        .unwrap();
+    assert!(session.apply_search(job.run()).is_none(), "dropped");
+    assert!(!session.search_is_current());
+    assert_same_as_fresh_build(&site, &mut session);
+}

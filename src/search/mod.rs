@@ -72,6 +72,39 @@ pub trait Previous: Sync {
     fn read(&self, path: &str) -> Option<Vec<u8>>;
     /// Whether there is such a file (cheaper than reading it).
     fn contains(&self, path: &str) -> bool;
+    /// Whether there is a result file for each of the first `total` letters.
+    fn contains_letters(&self, total: usize) -> bool {
+        (0..total).all(|n| self.contains(&letter_path(n)))
+    }
+}
+
+/// An index updated in place by [`update_index`]: what a clean build would write, given as what
+/// changed, so that a caller holding the previous index does work in proportion to the change.
+pub struct Update {
+    /// Every chunk file, in order, kept or new.
+    pub chunks: Vec<(String, File)>,
+    /// Chunk files of the previous index that are gone.
+    pub removed: Vec<String>,
+    /// The result files written again: (letter position, bytes); the others are kept.
+    pub letters: Vec<(usize, Vec<u8>)>,
+    /// How many letters the index holds.
+    pub total: usize,
+    /// The files made from every letter (facets and manifest), always new.
+    pub whole: Vec<(String, Vec<u8>)>,
+}
+
+impl Update {
+    /// Every file of the index, kept or new.
+    pub fn into_files(self) -> Vec<(String, File)> {
+        let mut new: BTreeMap<usize, Vec<u8>> = self.letters.into_iter().collect();
+        let mut files = self.chunks;
+        files.extend(self.whole.into_iter().map(|(p, b)| (p, File::New(b))));
+        files.extend((0..self.total).map(|n| match new.remove(&n) {
+            Some(bytes) => (letter_path(n), File::New(bytes)),
+            None => (letter_path(n), File::Kept),
+        }));
+        files
+    }
 }
 
 /// The published letters of the archive, in index order (letter n is the n-th).
@@ -92,20 +125,28 @@ pub fn letter_path(n: usize) -> String {
 /// What letter n's result file is made from, beyond the letter's digest (which covers its path and
 /// text): its position. Equal fingerprints mean equal files and equal terms for the letter.
 pub fn letter_fingerprint(letter: &Letter, n: usize) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(b"search letter");
-    h.update(&FORMAT.to_le_bytes());
-    h.update(&letter.digest.to_le_bytes());
-    h.update(&(n as u64).to_le_bytes());
-    h.digest()
+    // One call over a few bytes on the stack: the preview takes every letter's at each save.
+    let mut key = [0u8; 24];
+    key[..8].copy_from_slice(&u64::from(FORMAT).to_le_bytes());
+    key[8..16].copy_from_slice(&letter.digest.to_le_bytes());
+    key[16..].copy_from_slice(&(n as u64).to_le_bytes());
+    xxhash_rust::xxh3::xxh3_64_with_seed(&key, SEARCH_LETTER_SEED)
 }
+
+/// Sets letters' search fingerprints apart from other hashes of the same values.
+const SEARCH_LETTER_SEED: u64 = 0x5ea7_c41e_77e2_0001;
 
 /// The published letters' result-file paths with their fingerprints, in index order.
 pub fn letter_fingerprints(archive: &Archive) -> Vec<(String, u64)> {
-    indexed(archive)
-        .iter()
-        .enumerate()
-        .map(|(n, l)| (letter_path(n), letter_fingerprint(l, n)))
+    (fingerprints(archive).into_iter().enumerate())
+        .map(|(n, fp)| (letter_path(n), fp))
+        .collect()
+}
+
+/// The published letters' fingerprints (see [`letter_fingerprint`]), in index order.
+pub fn fingerprints(archive: &Archive) -> Vec<u64> {
+    (indexed(archive).iter().enumerate())
+        .map(|(n, l)| letter_fingerprint(l, n))
         .collect()
 }
 
@@ -141,40 +182,36 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
             .map_init(Zlib::best, |z, c| (c.first, z.compress(&c.bytes)))
             .collect()
     };
-    let letter_files: Vec<(String, File)> = letters
+    let mut files: Vec<(String, Vec<u8>)> = letters
         .par_iter()
         .enumerate()
         .map_init(Zlib::text, |z, (n, letter)| {
-            (letter_path(n), File::New(letter_file(z, letter)))
+            (letter_path(n), letter_file(z, letter))
         })
         .collect();
-    let chunks = chunks
-        .into_iter()
-        .map(|(first, bytes)| (first, File::New(bytes)))
-        .collect();
-    let files = assemble(archive, config, &letters, chunks, letter_files);
+    let firsts: Vec<&str> = chunks.iter().map(|(first, _)| first.as_str()).collect();
+    let whole = whole_files(archive, config, &letters, &firsts);
+    files.extend(whole);
+    files.extend(
+        chunks
+            .into_iter()
+            .map(|(first, bytes)| (chunk_name(&first), bytes)),
+    );
     files
-        .into_iter()
-        .filter_map(|(path, file)| match file {
-            File::New(bytes) => Some((path, bytes)),
-            File::Kept => None,
-        })
-        .collect()
 }
 
 /// The index of the archive made from the previous build's, when only the letters at positions
 /// `changed` differ from it (same count, every other letter's fingerprint unchanged): each changed
 /// letter's terms are compared with its previous terms (read back from its previous result file),
 /// and only the segments of chunks holding a term that gained or lost a letter are written again.
-/// Every file of the index is listed, kept or new; the bytes are those a clean build writes.
-/// `None` when that is not possible (no previous index, other letter count, format or unreadable
+/// The bytes are those a clean build writes. `None` when that is not possible (no previous index, other letter count, format or unreadable
 /// files) or not worth it (many letters changed): then build it whole.
 pub fn update_index(
     archive: &Archive,
     config: &SiteConfig,
     previous: &impl Previous,
     changed: &[usize],
-) -> Option<Vec<(String, File)>> {
+) -> Option<Update> {
     let letters = indexed(archive);
     let total = letters.len();
     if changed.len() > total / 8 + 1 || changed.iter().any(|&n| n >= total) {
@@ -284,58 +321,64 @@ pub fn update_index(
 
     // Every chunk: the previous ones outside the rewritten ranges, the new ones inside.
     let mut chunks: Vec<(String, File)> = Vec::new();
+    let mut firsts_now: Vec<String> = Vec::new();
+    let mut replaced: BTreeSet<String> = BTreeSet::new();
     let mut next = 0;
+    let keep = |range: &[&str], chunks: &mut Vec<(String, File)>, now: &mut Vec<String>| {
+        for first in range {
+            chunks.push((chunk_name(first), File::Kept));
+            now.push(first.to_string());
+        }
+    };
     for ((lo, hi), new) in rewritten {
-        chunks.extend(firsts[next..lo].iter().map(|f| (f.to_string(), File::Kept)));
-        let compressed: Vec<(String, File)> = new
+        keep(&firsts[next..lo], &mut chunks, &mut firsts_now);
+        replaced.extend(firsts[lo..hi].iter().map(|f| chunk_name(f)));
+        let compressed: Vec<(String, Vec<u8>)> = new
             .into_par_iter()
-            .map_init(Zlib::best, |z, c| {
-                (c.first, File::New(z.compress(&c.bytes)))
-            })
+            .map_init(Zlib::best, |z, c| (c.first, z.compress(&c.bytes)))
             .collect();
-        chunks.extend(compressed);
+        for (first, bytes) in compressed {
+            let name = chunk_name(&first);
+            replaced.remove(&name);
+            chunks.push((name, File::New(bytes)));
+            firsts_now.push(first);
+        }
         next = hi;
     }
-    chunks.extend(firsts[next..].iter().map(|f| (f.to_string(), File::Kept)));
+    keep(&firsts[next..], &mut chunks, &mut firsts_now);
+    // Every kept file must be there, as the caller's previous index.
+    let kept_chunks = chunks
+        .iter()
+        .all(|(path, file)| matches!(file, File::New(_)) || previous.contains(path));
+    if !kept_chunks || !previous.contains_letters(total) {
+        return None;
+    }
 
-    let mut new_files: BTreeMap<usize, Vec<u8>> = changed
+    let letter_files: Vec<(usize, Vec<u8>)> = changed
         .par_iter()
         .map_init(Zlib::text, |z, &n| (n, letter_file(z, letters[n])))
         .collect();
-    let letter_files: Vec<(String, File)> = (0..total)
-        .map(|n| match new_files.remove(&n) {
-            Some(bytes) => (letter_path(n), File::New(bytes)),
-            None => (letter_path(n), File::Kept),
-        })
-        .collect();
-    let files = assemble(archive, config, &letters, chunks, letter_files);
-    // Every kept file must be known to the caller, with its hash.
-    files
-        .iter()
-        .all(|(path, file)| matches!(file, File::New(_)) || previous.contains(path))
-        .then_some(files)
+    let firsts_now: Vec<&str> = firsts_now.iter().map(String::as_str).collect();
+    Some(Update {
+        chunks,
+        removed: replaced.into_iter().collect(),
+        letters: letter_files,
+        total,
+        whole: whole_files(archive, config, &letters, &firsts_now).into(),
+    })
 }
 
-/// The whole index from its chunks (first term, file) and letter files: adds the facets and the
-/// manifest.
-fn assemble(
+/// The files made from every letter: the facets and the manifest (which lists the chunks by their
+/// first terms, `firsts`).
+fn whole_files(
     archive: &Archive,
     config: &SiteConfig,
     letters: &[&Letter],
-    chunks: Vec<(String, File)>,
-    letter_files: Vec<(String, File)>,
-) -> Vec<(String, File)> {
+    firsts: &[&str],
+) -> [(String, Vec<u8>); 2] {
     let (facets, combos, facet_bytes) = records::facets(archive, letters, config);
     let mut best = Zlib::best();
     let facet_bytes = best.compress(&facet_bytes);
-    let mut files: Vec<(String, File)> = Vec::with_capacity(chunks.len() + letter_files.len() + 2);
-    let mut firsts = Vec::with_capacity(chunks.len());
-    for (first, file) in chunks {
-        files.push((chunk_name(&first), file));
-        firsts.push(first);
-    }
-    files.push((FACETS.to_owned(), File::New(facet_bytes)));
-    files.extend(letter_files);
     // What every file is made from: the letters (their fingerprints cover text, path and
     // position), the config and this dafu. Cheaper than hashing the files themselves, which an
     // edit in the preview would do for every letter's file.
@@ -356,8 +399,10 @@ fn assemble(
         combos,
     };
     let manifest = best.compress(&serde_json::to_vec(&manifest).unwrap_or_default());
-    files.push((MANIFEST.to_owned(), File::New(manifest)));
-    files
+    [
+        (FACETS.to_owned(), facet_bytes),
+        (MANIFEST.to_owned(), manifest),
+    ]
 }
 
 /// What the index reads of a letter.
@@ -516,19 +561,24 @@ mod tests {
             .filter(|(n, fp)| old.get(*n) != Some(fp))
             .map(|(n, _)| n)
             .collect();
-        let files = update_index(after, &config(), &previous, &changed)?;
-        Some(
-            files
-                .into_iter()
-                .map(|(path, file)| {
-                    let bytes = match file {
-                        File::New(bytes) => bytes,
-                        File::Kept => previous.0[&path].clone(),
-                    };
-                    (path, bytes)
-                })
-                .collect(),
-        )
+        let update = update_index(after, &config(), &previous, &changed)?;
+        let removed = update.removed.clone();
+        let files: HashMap<String, Vec<u8>> = (update.into_files().into_iter())
+            .map(|(path, file)| {
+                let bytes = match file {
+                    File::New(bytes) => bytes,
+                    File::Kept => previous.0[&path].clone(),
+                };
+                (path, bytes)
+            })
+            .collect();
+        // The files said to be gone are exactly the previous files no longer there.
+        let mut gone: Vec<&String> = (previous.0.keys())
+            .filter(|path| !files.contains_key(*path))
+            .collect();
+        gone.sort();
+        assert_eq!(gone, removed.iter().collect::<Vec<_>>());
+        Some(files)
     }
 
     fn clean(archive: &Archive) -> HashMap<String, Vec<u8>> {
