@@ -20,6 +20,21 @@ use dafu::{BuildError, BuildOptions, PublishOptions};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Makes mimalloc give memory back to the system as soon as it is free, and commit it only as
+/// used: by default it keeps freed memory for 10 ms, which raised a 10,000-letter build's peak
+/// from 450 to 585 MB; with these, 460 MB.
+fn return_memory_promptly() {
+    // Positions in mimalloc 3's `mi_option_e` (its `mimalloc.h`); libmimalloc-sys names only the
+    // options common to every version.
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting an option is safe at any time; these are plain values mimalloc reads.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "dafu",
@@ -128,6 +143,7 @@ impl From<FormatArg> for Format {
 }
 
 fn main() -> ExitCode {
+    return_memory_promptly();
     let cli = Cli::parse();
     match cli.command {
         Command::Import {
