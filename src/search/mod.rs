@@ -360,11 +360,12 @@ fn assemble(
     files
 }
 
-/// What the index reads of a letter.
-fn source_of(letter: &Letter) -> postings::Source {
-    let (text, meta_len, _) = records::search_text(letter);
+/// What the index reads of a letter: its search text, the body borrowed rather than copied.
+fn source_of(letter: &Letter) -> postings::Source<'_> {
+    let (text, meta_len) = records::search_head(letter);
     postings::Source {
         text,
+        body: &letter.body_text,
         meta_len,
         ids: records::identifiers(letter),
     }
