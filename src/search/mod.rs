@@ -130,28 +130,30 @@ pub fn chunk_name(first: &str) -> String {
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
     let letters = indexed(archive);
     let total = letters.len();
-    // One after the other, not side by side: each is parallel inside, and their peaks of memory
-    // should not add up.
-    let chunks: Vec<(String, Vec<u8>)> = {
-        let terms = postings::build(total, |i| source_of(letters[i]));
-        let chunks = postings::chunk(&terms, total);
-        drop(terms);
-        chunks
-            .into_par_iter()
-            .map_init(Zlib::best, |z, c| (c.first, z.compress(&c.bytes)))
-            .collect()
-    };
-    let letter_files: Vec<(String, File)> = letters
-        .par_iter()
-        .enumerate()
-        .map_init(Zlib::text, |z, (n, letter)| {
-            (letter_path(n), File::New(letter_file(z, letter)))
-        })
-        .collect();
-    let chunks = chunks
-        .into_iter()
-        .map(|(first, bytes)| (first, File::New(bytes)))
-        .collect();
+    // Side by side: the lists are built one part a thread and then joined, chunked and compressed
+    // with fewer threads busy than there are; compressing the letters' files fills the gaps.
+    let (chunks, letter_files) = rayon::join(
+        || {
+            let terms = postings::build(total, |i| source_of(letters[i]));
+            let chunks = postings::chunk(&terms, total);
+            drop(terms);
+            chunks
+                .into_par_iter()
+                .map_init(Zlib::best, |z, c| {
+                    (c.first, File::New(z.compress(&c.bytes)))
+                })
+                .collect::<Vec<(String, File)>>()
+        },
+        || {
+            letters
+                .par_iter()
+                .enumerate()
+                .map_init(Zlib::text, |z, (n, letter)| {
+                    (letter_path(n), File::New(letter_file(z, letter)))
+                })
+                .collect::<Vec<(String, File)>>()
+        },
+    );
     let files = assemble(archive, config, &letters, chunks, letter_files);
     files
         .into_iter()
@@ -439,6 +441,8 @@ impl Zlib {
         // The buffer is the bound libdeflate gives for this input, so it cannot run out.
         let written = self.0.zlib_compress(bytes, &mut out).unwrap_or(0);
         out.truncate(written);
+        // The bound is about the input's size: kept, it would hold all the letters' text again.
+        out.shrink_to_fit();
         out
     }
 }
