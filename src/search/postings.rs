@@ -6,7 +6,7 @@
 //! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
 //! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
@@ -206,14 +206,18 @@ const HEADING: usize = 1;
 /// Reads a range of letters. A gram is keyed by its units' codes packed into a `u128`, which hashes
 /// far faster than its text; only grams with a word longer than four characters are keyed by text.
 /// Letters repeat whole clauses, their own and each other's (set phrases of official replies): the
-/// terms of every clause read are remembered, so a clause met again costs a lookup, not a gram
-/// enumeration.
+/// terms of every clause met twice are remembered, so a clause met again costs a lookup, not a gram
+/// enumeration. A clause met once (more than half of them: names, figures) is only noted by its
+/// hash: remembering its terms would take most of the part's memory for nothing.
 fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source<'a>) -> Part {
     let mut part = Part::default();
     let mut block = Block::default();
-    // Per section, clause text → its terms in `clause_terms`.
+    // Per section, clause text → its terms in `clause_terms`, and the hashes of clauses met once
+    // (a hash shared by two clauses only makes the second one remembered at once).
     let mut clauses: [HashMap<Box<str>, (u32, u32), Fx>; 2] = Default::default();
+    let mut met: [HashSet<u64, Fx>; 2] = Default::default();
     let mut clause_terms: Vec<u32> = Vec::new();
+    let mut fresh: Vec<u32> = Vec::new();
     let mut units = Vec::new();
     for i in letters {
         let letter = i as u32;
@@ -224,26 +228,21 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
         for (section, pieces) in sections.into_iter().enumerate() {
             for text in pieces {
                 for_each_clause(text, |clause| {
-                    let (from, len) = match clauses[section].get(clause) {
-                        Some(&range) => range,
-                        None => {
-                            let from = clause_terms.len() as u32;
-                            for_each_coded_run(clause, &mut units, |run| {
-                                for_each_gram_key(clause, run, |key| {
-                                    let id = part.intern(section, key);
-                                    clause_terms.push(id);
-                                });
-                            });
-                            let range = (from, clause_terms.len() as u32 - from);
-                            clauses[section].insert(clause.into(), range);
-                            range
-                        }
-                    };
-                    block.mark(
-                        &clause_terms[from as usize..(from + len) as usize],
-                        letter,
-                        part.lists.len(),
-                    );
+                    if let Some(&(from, len)) = clauses[section].get(clause) {
+                        let terms = &clause_terms[from as usize..(from + len) as usize];
+                        block.mark(terms, letter, part.lists.len());
+                        return;
+                    }
+                    fresh.clear();
+                    for_each_coded_run(clause, &mut units, |run| {
+                        for_each_gram_key(clause, run, |key| fresh.push(part.intern(section, key)));
+                    });
+                    block.mark(&fresh, letter, part.lists.len());
+                    if !met[section].insert(xxhash_rust::xxh3::xxh3_64(clause.as_bytes())) {
+                        let from = clause_terms.len() as u32;
+                        clause_terms.extend_from_slice(&fresh);
+                        clauses[section].insert(clause.into(), (from, fresh.len() as u32));
+                    }
                 });
             }
         }
