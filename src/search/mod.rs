@@ -171,24 +171,28 @@ pub fn chunk_name(first: &str) -> String {
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
     let letters = indexed(archive);
     let total = letters.len();
-    // One after the other, not side by side: each is parallel inside, and their peaks of memory
-    // should not add up.
-    let chunks: Vec<(String, Vec<u8>)> = {
-        let terms = postings::build(total, |i| source_of(letters[i]));
-        let chunks = postings::chunk(&terms, total);
-        drop(terms);
-        chunks
-            .into_par_iter()
-            .map_init(Zlib::best, |z, c| (c.first, z.compress(&c.bytes)))
-            .collect()
-    };
-    let mut files: Vec<(String, Vec<u8>)> = letters
-        .par_iter()
-        .enumerate()
-        .map_init(Zlib::text, |z, (n, letter)| {
-            (letter_path(n), letter_file(z, letter))
-        })
-        .collect();
+    // Side by side: the lists are built one part a thread and then joined, chunked and compressed
+    // with fewer threads busy than there are; compressing the letters' files fills the gaps.
+    let (chunks, mut files) = rayon::join(
+        || {
+            let terms = postings::build(total, |i| source_of(letters[i]));
+            let chunks = postings::chunk(&terms, total);
+            drop(terms);
+            chunks
+                .into_par_iter()
+                .map_init(Zlib::best, |z, c| (c.first, z.compress(&c.bytes)))
+                .collect::<Vec<(String, Vec<u8>)>>()
+        },
+        || {
+            letters
+                .par_iter()
+                .enumerate()
+                .map_init(Zlib::text, |z, (n, letter)| {
+                    (letter_path(n), letter_file(z, letter))
+                })
+                .collect::<Vec<(String, Vec<u8>)>>()
+        },
+    );
     let firsts: Vec<&str> = chunks.iter().map(|(first, _)| first.as_str()).collect();
     let whole = whole_files(archive, config, &letters, &firsts);
     files.extend(whole);
@@ -204,8 +208,9 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
 /// `changed` differ from it (same count, every other letter's fingerprint unchanged): each changed
 /// letter's terms are compared with its previous terms (read back from its previous result file),
 /// and only the segments of chunks holding a term that gained or lost a letter are written again.
-/// The bytes are those a clean build writes. `None` when that is not possible (no previous index, other letter count, format or unreadable
-/// files) or not worth it (many letters changed): then build it whole.
+/// The bytes are those a clean build writes. `None` when that is not possible (no previous index,
+/// other letter count, format or unreadable files) or not worth it (many letters changed): then
+/// build it whole.
 pub fn update_index(
     archive: &Archive,
     config: &SiteConfig,
@@ -405,11 +410,12 @@ fn whole_files(
     ]
 }
 
-/// What the index reads of a letter.
-fn source_of(letter: &Letter) -> postings::Source {
-    let (text, meta_len, _) = records::search_text(letter);
+/// What the index reads of a letter: its search text, the body borrowed rather than copied.
+fn source_of(letter: &Letter) -> postings::Source<'_> {
+    let (text, meta_len) = records::search_head(letter);
     postings::Source {
         text,
+        body: &letter.body_text,
         meta_len,
         ids: records::identifiers(letter),
     }
@@ -483,6 +489,8 @@ impl Zlib {
         // The buffer is the bound libdeflate gives for this input, so it cannot run out.
         let written = self.0.zlib_compress(bytes, &mut out).unwrap_or(0);
         out.truncate(written);
+        // The bound is about the input's size: kept, it would hold all the letters' text again.
+        out.shrink_to_fit();
         out
     }
 }

@@ -6,7 +6,7 @@
 //! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
 //! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
@@ -23,8 +23,11 @@ pub const CHUNK_BYTES: usize = 12 * 1024;
 /// What the index needs from one letter: its searchable text, how much of it is heading fields, and
 /// its identifiers.
 #[derive(Clone)]
-pub struct Source {
+pub struct Source<'a> {
+    /// The text, `text` then `body` (borrowed from the letter, not copied): `text` ends with a
+    /// separator unless `body` is empty, so no run spans the two.
     pub text: String,
+    pub body: &'a str,
     /// Byte length of the heading part at the start of `text`.
     pub meta_len: usize,
     pub ids: Vec<String>,
@@ -87,9 +90,14 @@ impl List {
 /// which costs a copy of their bytes, not a step per letter.
 /// `source(n)` gives letter n's text: made as each letter is read, so the whole archive's text is
 /// never held twice.
-pub fn build(letters: usize, source: impl Fn(usize) -> Source + Sync) -> Vec<(String, List)> {
-    // Several parts a thread, so that a slow part does not leave a core idle.
-    let parts = (rayon::current_num_threads() * 4).max(1);
+pub fn build<'a>(
+    letters: usize,
+    source: impl Fn(usize) -> Source<'a> + Sync,
+) -> Vec<(String, List)> {
+    // A part a thread: every part reads again the clauses and terms the others met, and holds
+    // its own maps of them. A core done early is not left idle: `search::build_index` compresses
+    // the letters' files meanwhile.
+    let parts = rayon::current_num_threads().max(1);
     let size = letters.div_ceil(parts).max(1);
     let ranges: Vec<std::ops::Range<usize>> = (0..letters)
         .step_by(size)
@@ -198,46 +206,45 @@ const HEADING: usize = 1;
 /// Reads a range of letters. A gram is keyed by its units' codes packed into a `u128`, which hashes
 /// far faster than its text; only grams with a word longer than four characters are keyed by text.
 /// Letters repeat whole clauses, their own and each other's (set phrases of official replies): the
-/// terms of every clause read are remembered, so a clause met again costs a lookup, not a gram
-/// enumeration.
-fn read_part(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source) -> Part {
+/// terms of every clause met twice are remembered, so a clause met again costs a lookup, not a gram
+/// enumeration. A clause met once (more than half of them: names, figures) is only noted by its
+/// hash: remembering its terms would take most of the part's memory for nothing.
+fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source<'a>) -> Part {
     let mut part = Part::default();
-    // Per term, 1 + the last letter added to its list (0: none yet): a dense array, cheaper to
-    // check than the list itself.
-    let mut last: Vec<u32> = Vec::new();
-    // Per section, clause text → its terms in `clause_terms`.
+    let mut block = Block::default();
+    // Per section, clause text → its terms in `clause_terms`, and the hashes of clauses met once
+    // (a hash shared by two clauses only makes the second one remembered at once).
     let mut clauses: [HashMap<Box<str>, (u32, u32), Fx>; 2] = Default::default();
+    let mut met: [HashSet<u64, Fx>; 2] = Default::default();
     let mut clause_terms: Vec<u32> = Vec::new();
+    let mut fresh: Vec<u32> = Vec::new();
     let mut units = Vec::new();
     for i in letters {
         let letter = i as u32;
+        block.start(letter, &mut part.lists);
         let source = source(i);
-        let sections = [&source.text[..], &source.text[..source.meta_len]];
-        for (section, text) in sections.into_iter().enumerate() {
-            for_each_coded_run(text, &mut units, |run| {
-                let clause = &text[run[0].start..run[run.len() - 1].end];
-                let (from, len) = match clauses[section].get(clause) {
-                    Some(&range) => range,
-                    None => {
+        let whole: [&str; 2] = [&source.text, source.body];
+        let sections: [&[&str]; 2] = [&whole, &[&source.text[..source.meta_len]]];
+        for (section, pieces) in sections.into_iter().enumerate() {
+            for text in pieces {
+                for_each_clause(text, |clause| {
+                    if let Some(&(from, len)) = clauses[section].get(clause) {
+                        let terms = &clause_terms[from as usize..(from + len) as usize];
+                        block.mark(terms, letter, part.lists.len());
+                        return;
+                    }
+                    fresh.clear();
+                    for_each_coded_run(clause, &mut units, |run| {
+                        for_each_gram_key(clause, run, |key| fresh.push(part.intern(section, key)));
+                    });
+                    block.mark(&fresh, letter, part.lists.len());
+                    if !met[section].insert(xxhash_rust::xxh3::xxh3_64(clause.as_bytes())) {
                         let from = clause_terms.len() as u32;
-                        for_each_gram_key(text, run, |key| {
-                            let id = part.intern(section, key);
-                            clause_terms.push(id);
-                        });
-                        let range = (from, clause_terms.len() as u32 - from);
-                        clauses[section].insert(clause.into(), range);
-                        range
+                        clause_terms.extend_from_slice(&fresh);
+                        clauses[section].insert(clause.into(), (from, fresh.len() as u32));
                     }
-                };
-                last.resize(part.lists.len(), 0);
-                for &id in &clause_terms[from as usize..(from + len) as usize] {
-                    let seen = &mut last[id as usize];
-                    if *seen != letter + 1 {
-                        *seen = letter + 1;
-                        part.lists[id as usize].push(letter);
-                    }
-                }
-            });
+                });
+            }
         }
         for id in &source.ids {
             let list = part
@@ -249,9 +256,65 @@ fn read_part(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source)
             }
         }
     }
+    block.flush(&mut part.lists);
     // Lists grow by doubling: give back the spare half while other parts are read.
     part.lists.iter_mut().for_each(|l| l.deltas.shrink_to_fit());
     part
+}
+
+/// The letters of up to 64 consecutive letters met by each term, as bits of one word per term:
+/// marking a term is a bit set in a small array (a term met again in the same letter costs
+/// nothing more), and each term's list is written once a block, all its letters of the block in a
+/// row, instead of once a letter at a far place in memory.
+#[derive(Default)]
+struct Block {
+    /// The block's first letter.
+    first: u32,
+    /// Per term, bit i: letter `first + i` has it.
+    words: Vec<u64>,
+    /// The terms with a bit set, each once.
+    touched: Vec<u32>,
+}
+
+impl Block {
+    /// Begins letter `letter`, writing the block out first when the letter is past it.
+    fn start(&mut self, letter: u32, lists: &mut [List]) {
+        if self.touched.is_empty() {
+            self.first = letter;
+        } else if letter - self.first >= 64 {
+            self.flush(lists);
+            self.first = letter;
+        }
+    }
+
+    /// Marks `terms` as in `letter`, the letter being read; `count` terms are numbered so far.
+    fn mark(&mut self, terms: &[u32], letter: u32, count: usize) {
+        if self.words.len() < count {
+            self.words.resize(count, 0);
+        }
+        let bit = 1u64 << (letter - self.first);
+        for &id in terms {
+            let word = &mut self.words[id as usize];
+            if *word == 0 {
+                self.touched.push(id);
+            }
+            *word |= bit;
+        }
+    }
+
+    /// Appends the block's letters to the lists of the terms met in it.
+    fn flush(&mut self, lists: &mut [List]) {
+        for &id in &self.touched {
+            let word = std::mem::take(&mut self.words[id as usize]);
+            let list = &mut lists[id as usize];
+            let mut rest = word;
+            while rest != 0 {
+                list.push(self.first + rest.trailing_zeros());
+                rest &= rest - 1;
+            }
+        }
+        self.touched.clear();
+    }
 }
 
 /// A gram's key: its packed units, or (with a word longer than four characters) its normalised
@@ -295,6 +358,25 @@ fn for_each_gram_key(text: &str, run: &[CodedUnit], mut f: impl FnMut(GramKey)) 
                 None => GramKey::Text(normalize(&text[run[start].start..run[start + n - 1].end])),
             });
         }
+    }
+}
+
+/// Calls `f` with each clause of `text`: a stretch with no separator, as long as it goes, which is
+/// one run of the tokenizer. Finding a clause needs no more than its ends: most clauses were met
+/// before, and their terms are looked up whole.
+fn for_each_clause<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if class(normalize_char(c)) == Class::Separator {
+            if let Some(s) = start.take() {
+                f(&text[s..i]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
     }
 }
 
@@ -446,7 +528,23 @@ pub fn starts_segment(term: &str) -> bool {
 /// Writes the sorted terms into chunks: a chunk is closed before a term that starts a segment, or
 /// when the next entry would take it past [`CHUNK_BYTES`]. Each entry is: term length, term
 /// (UTF-8), `count << 1 | bitmap`, payload length, payload, every number an unsigned LEB128 varint.
+/// Segments are chunked on their own, so side by side.
 pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
+    let starts: Vec<usize> = (0..terms.len())
+        .filter(|&i| i == 0 || starts_segment(&terms[i].0))
+        .collect();
+    starts
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(k, &from)| {
+            let to = starts.get(k + 1).copied().unwrap_or(terms.len());
+            chunk_segment(&terms[from..to], total)
+        })
+        .collect()
+}
+
+/// The chunks of one segment's terms (no term but the first starts a segment).
+fn chunk_segment(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut current: Option<Chunk> = None;
     for (term, letters) in terms {
@@ -459,7 +557,7 @@ pub fn chunk(terms: &[(String, List)], total: usize) -> Vec<Chunk> {
         entry.extend_from_slice(&payload);
         if current
             .as_ref()
-            .is_some_and(|c| c.bytes.len() + entry.len() > CHUNK_BYTES || starts_segment(term))
+            .is_some_and(|c| c.bytes.len() + entry.len() > CHUNK_BYTES)
         {
             chunks.extend(current.take());
         }
@@ -517,7 +615,7 @@ pub fn decode_chunk(bytes: &[u8], total: usize) -> Option<Vec<(String, List)>> {
 }
 
 /// Every term one letter's text gives, as [`build`] would post them.
-pub fn terms_of(source: &Source) -> Vec<String> {
+pub fn terms_of(source: &Source<'_>) -> Vec<String> {
     build(1, |_| source.clone())
         .into_iter()
         .map(|(term, _)| term)
@@ -626,9 +724,10 @@ impl Hasher for FxHasher {
 mod tests {
     use super::*;
 
-    fn source(text: &str, meta_len: usize, ids: &[&str]) -> Source {
+    fn source(text: &str, meta_len: usize, ids: &[&str]) -> Source<'static> {
         Source {
             text: text.to_owned(),
+            body: "",
             meta_len,
             ids: ids.iter().map(|s| s.to_string()).collect(),
         }
@@ -637,6 +736,7 @@ mod tests {
     fn decoded(sources: &[Source]) -> HashMap<String, Vec<u32>> {
         build(sources.len(), |i| Source {
             text: sources[i].text.clone(),
+            body: sources[i].body,
             meta_len: sources[i].meta_len,
             ids: sources[i].ids.clone(),
         })

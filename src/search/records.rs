@@ -16,6 +16,15 @@ use crate::letter::{Kind, Letter};
 /// (a 摘要公开 letter's body is already its summary: `archive::arrange` redacted it). Returns the text,
 /// the byte length of the heading part and where the body starts.
 pub fn search_text(letter: &Letter) -> (String, usize, usize) {
+    let (mut text, meta_len) = search_head(letter);
+    let body_start = text.len();
+    text.push_str(&letter.body_text);
+    (text, meta_len, body_start)
+}
+
+/// The part of [`search_text`] before the body (it ends with a line break), and the byte length of
+/// its heading part.
+pub fn search_head(letter: &Letter) -> (String, usize) {
     let mut head: Vec<&str> = vec![letter.title.as_str()];
     head.extend(letter.doc_number.as_deref());
     head.extend(letter.number.as_deref());
@@ -36,9 +45,7 @@ pub fn search_text(letter: &Letter) -> (String, usize, usize) {
         text.push_str(&letter.topics.join("、"));
     }
     text.push('\n');
-    let body_start = text.len();
-    text.push_str(&letter.body_text);
-    (text, meta_len, body_start)
+    (text, meta_len)
 }
 
 /// The identifiers a letter is looked up by as a whole: its 文号 and proposal number.
@@ -93,7 +100,7 @@ pub struct Facets {
 
 /// What the index's terms are made from, read back from a result file's content (inflated):
 /// the inverse of writing a [`Record`] for the terms. `None` if it is not such content.
-pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source> {
+pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source<'static>> {
     #[derive(Deserialize)]
     struct Stored {
         n: Option<String>,
@@ -122,6 +129,7 @@ pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source> {
         .map_or(stored.s.len(), |(i, _)| i);
     Some(super::postings::Source {
         text: stored.s,
+        body: "",
         meta_len,
         ids: stored.n.into_iter().chain(stored.p).collect(),
     })
