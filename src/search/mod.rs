@@ -3,7 +3,10 @@
 //! parts a query needs.
 //!
 //! Files, all with deterministic names and content:
-//! - `search/manifest.z`: (zlib JSON) each chunk's first term, facet names, counts, the build's hash;
+//! - `search/manifest.z`: (zlib JSON) the first term of each page of chunks, facet names, counts, the
+//!   build's hash;
+//! - `search/p/<k>.z`: page k of the chunks' first terms (zlib, joined by `\n`): a query reads the
+//!   pages its terms fall in, not every chunk's first term;
 //! - `search/c/<name>.z`: a chunk of terms (zlib) named by its first term, see `postings::chunk`;
 //! - `search/facets.z`: every letter's facet values (zlib), see `records::facets`;
 //! - `search/l/<n>.z`: letter n's result data and searchable text (zlib JSON in UTF-16LE), see
@@ -27,7 +30,7 @@ use crate::config::SiteConfig;
 use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 const MANIFEST: &str = "search/manifest.z";
 const FACETS: &str = "search/facets.z";
@@ -41,15 +44,12 @@ struct Manifest {
     /// Longest gram kept, in units, and when one unit is a word.
     max_gram: usize,
     max_word_gram: usize,
-    /// Each chunk's first term, joined by `\n`; a chunk's file is named by its first term
-    /// ([`chunk_name`]).
-    firsts: String,
+    /// The first term of each page (`search/p/<k>.z`, see [`pages`]), joined by `\n`.
+    pages: String,
     /// A hash of the whole index, appended to the other files' URLs so a browser never mixes two
     /// builds' files.
     build: String,
     facets: records::Facets,
-    /// `[year, committee, kind, class + 1]` combinations that `facets.z` refers to.
-    combos: Vec<[u32; 4]>,
 }
 
 /// What an incremental build reads of the previous manifest.
@@ -57,7 +57,7 @@ struct Manifest {
 struct PreviousManifest {
     format: u32,
     letters: usize,
-    firsts: String,
+    pages: String,
 }
 
 /// A file of the index: new bytes, or the previous build's file as it is.
@@ -182,10 +182,13 @@ pub fn update_index(
     }
     let manifest: PreviousManifest =
         serde_json::from_slice(&inflate(&previous.read(MANIFEST)?)?).ok()?;
-    if manifest.format != FORMAT || manifest.letters != total || manifest.firsts.is_empty() {
+    if manifest.format != FORMAT || manifest.letters != total || manifest.pages.is_empty() {
         return None;
     }
-    let firsts: Vec<&str> = manifest.firsts.split('\n').collect();
+    let pages: Vec<String> = (0..manifest.pages.split('\n').count())
+        .map(|k| String::from_utf8(inflate(&previous.read(&page_path(k))?)?).ok())
+        .collect::<Option<_>>()?;
+    let firsts: Vec<&str> = pages.iter().flat_map(|p| p.split('\n')).collect();
 
     // The terms that gained (true) or lost a letter.
     let mut delta: BTreeMap<String, Vec<(u32, bool)>> = BTreeMap::new();
@@ -325,7 +328,7 @@ fn assemble(
     chunks: Vec<(String, File)>,
     letter_files: Vec<(String, File)>,
 ) -> Vec<(String, File)> {
-    let (facets, combos, facet_bytes) = records::facets(archive, letters, config);
+    let (facets, facet_bytes) = records::facets(archive, letters, config);
     let mut best = Zlib::best();
     let facet_bytes = best.compress(&facet_bytes);
     let mut files: Vec<(String, File)> = Vec::with_capacity(chunks.len() + letter_files.len() + 2);
@@ -345,19 +348,35 @@ fn assemble(
     for (n, letter) in letters.iter().enumerate() {
         build.update(&letter_fingerprint(letter, n).to_le_bytes());
     }
+    let mut heads = Vec::new();
+    for (k, page) in pages(&firsts).enumerate() {
+        heads.push(page[0].as_str());
+        let bytes = best.compress(page.join("\n").as_bytes());
+        files.push((page_path(k), File::New(bytes)));
+    }
     let manifest = Manifest {
         format: FORMAT,
         letters: letters.len(),
         max_gram: tokenize::MAX_GRAM,
         max_word_gram: tokenize::MAX_WORD_GRAM,
-        firsts: firsts.join("\n"),
+        pages: heads.join("\n"),
         build: format!("{:016x}", build.digest()),
         facets,
-        combos,
     };
     let manifest = best.compress(&serde_json::to_vec(&manifest).unwrap_or_default());
     files.push((MANIFEST.to_owned(), File::New(manifest)));
     files
+}
+
+/// The path of page k of the chunks' first terms.
+fn page_path(k: usize) -> String {
+    format!("search/p/{k}.z")
+}
+
+/// The chunks' first terms cut into pages of about the square root of their count (at least 16), so
+/// that the manifest (every page's first term) and the pages a query reads both grow as that root.
+fn pages(firsts: &[String]) -> std::slice::Chunks<'_, String> {
+    firsts.chunks(firsts.len().isqrt().max(16))
 }
 
 /// What the index reads of a letter.
@@ -419,7 +438,7 @@ struct Zlib(libdeflater::Compressor);
 impl Zlib {
     /// For the small index files every query reads: the smallest output at a still quick level.
     fn best() -> Zlib {
-        Zlib::at(9)
+        Zlib::at(6)
     }
 
     /// For the letters' text, 80 MB for 10,000 letters: past level 6 output shrinks by under 1%
