@@ -7,7 +7,9 @@
 //!   build's hash;
 //! - `search/p/<k>.z`: page k of the chunks' first terms (zlib, joined by `\n`): a query reads the
 //!   pages its terms fall in, not every chunk's first term;
-//! - `search/c/<name>.z`: a chunk of terms (zlib) named by its first term, see `postings::chunk`;
+//! - `search/c/<name>.z`: a chunk of terms (zlib) named by its first term, see `postings::chunk`:
+//!   grams, heading grams and identifiers (`postings::build`), and joints across punctuation
+//!   (`tokenize::for_each_joint`);
 //! - `search/facets.z`: every letter's facet values (zlib), see `records::facets`;
 //! - `search/l/<n>.z`: letter n's result data and searchable text (zlib JSON in UTF-16LE), see
 //!   `records::Record`.
@@ -30,7 +32,7 @@ use crate::config::SiteConfig;
 use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 const MANIFEST: &str = "search/manifest.z";
 const FACETS: &str = "search/facets.z";
@@ -133,7 +135,9 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
     // One after the other, not side by side: each is parallel inside, and their peaks of memory
     // should not add up.
     let chunks: Vec<(String, Vec<u8>)> = {
-        let terms = postings::build(total, |i| source_of(letters[i]));
+        let mut terms = postings::build(total, |i| source_of(letters[i]));
+        terms.extend(joints(total, |i| source_of(letters[i])));
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let chunks = postings::chunk(&terms, total);
         drop(terms);
         chunks
@@ -200,8 +204,7 @@ pub fn update_index(
         })
         .collect::<Option<_>>()?;
     for (n, old, new) in &sources {
-        let old: BTreeSet<String> = postings::terms_of(old).into_iter().collect();
-        let new: BTreeSet<String> = postings::terms_of(new).into_iter().collect();
+        let (old, new) = (terms_of(old), terms_of(new));
         for term in old.difference(&new) {
             delta
                 .entry(term.clone())
@@ -379,6 +382,41 @@ fn pages(firsts: &[String]) -> std::slice::Chunks<'_, String> {
     firsts.chunks(firsts.len().isqrt().max(16))
 }
 
+/// Every joint (see `tokenize::for_each_joint`) of the letters' text, with its letters, sorted.
+fn joints(
+    total: usize,
+    source: impl Fn(usize) -> postings::Source + Sync,
+) -> Vec<(String, postings::List)> {
+    let each: Vec<Vec<String>> = (0..total)
+        .into_par_iter()
+        .map(|n| joints_of(&source(n)))
+        .collect();
+    let mut lists: BTreeMap<String, postings::List> = BTreeMap::new();
+    for (n, joints) in each.into_iter().enumerate() {
+        for joint in joints {
+            lists.entry(joint).or_default().push(n as u32);
+        }
+    }
+    lists.into_iter().collect()
+}
+
+/// A letter's distinct joints.
+fn joints_of(source: &postings::Source) -> Vec<String> {
+    let normalized = tokenize::normalize(&source.text);
+    let mut out = BTreeSet::new();
+    tokenize::for_each_joint(&normalized, |joint| {
+        out.insert(joint.to_owned());
+    });
+    out.into_iter().collect()
+}
+
+/// Every term a letter gives: grams, heading grams and identifiers (`postings::terms_of`), joints.
+fn terms_of(source: &postings::Source) -> BTreeSet<String> {
+    let mut terms: BTreeSet<String> = postings::terms_of(source).into_iter().collect();
+    terms.extend(joints_of(source));
+    terms
+}
+
 /// What the index reads of a letter.
 fn source_of(letter: &Letter) -> postings::Source {
     let (text, meta_len, _) = records::search_text(letter);
@@ -491,7 +529,8 @@ mod tests {
                 x = random.next();
                 out.push(chars[(x % chars.len() as u64) as usize]);
             }
-            out.push_str(&format!("{}家，", x % 997 + s as u64));
+            // Two words across one separator: joints too.
+            out.push_str(&format!("{}.{}家，", x % 997 + s as u64, x % 7));
         }
         out.push('。');
         out

@@ -7,6 +7,7 @@
 
   var MAX_GRAM = 4;
   var MAX_WORD_GRAM = 2;
+  var JOINT_WORD = 2;
   var META = "\u0001";
   var ID = "\u0002";
   var PAGE = 5;
@@ -104,6 +105,19 @@
       rs[0][rs[0].length - 1].end === n.length;
     grams = grams.filter(function (g, i) { return i === 0 || g !== grams[i - 1]; });
     return { grams: grams, exact: exact };
+  }
+
+  /* A part's joints (src/search/tokenize.rs, for_each_joint): two words with one separator between
+   * them, each cut to its JOINT_WORD characters nearest it. Every letter holding the part holds them. */
+  function joints(part) {
+    var n = normalize(part), rs = runs(n), out = [];
+    for (var i = 1; i < rs.length; i++) {
+      var a = rs[i - 1][rs[i - 1].length - 1], b = rs[i][0], between = n.slice(a.end, b.start);
+      if (a.word && b.word && Array.from(between).length === 1 && !/[\s\u0085]/.test(between)) {
+        out.push(n.slice(Math.max(a.start, a.end - JOINT_WORD), Math.min(b.end, b.start + JOINT_WORD)));
+      }
+    }
+    return out;
   }
 
   /* Where a normalised part occurs in a normalised text, not cutting a word at either end. */
@@ -269,7 +283,10 @@
       return Promise.all(p.grams.map(function (g) {
         return Promise.all([self.letters(g), self.letters(g + META)]);
       }));
-    }).concat([self.letters(id)]));
+    }).concat([self.letters(id), Promise.all([].concat.apply([], ps.map(joints)).map(function (j) {
+      return self.letters(j);
+    }))]));
+    lists.pop().forEach(function (j) { and(body, j); });
     var ids = lists.pop();
     lists.forEach(function (grams) {
       grams.forEach(function (pair) { and(body, pair[0]); and(meta, pair[1]); });
@@ -556,7 +573,7 @@
   };
 
   var api = { normalize: normalize, runs: runs, tokens: tokens, queryGrams: queryGrams, findPart: findPart, chunkName: chunkName,
-    parts: parts, Index: Index, results: results, excerpt: excerpt, MAX_GRAM: MAX_GRAM };
+    parts: parts, joints: joints, Index: Index, results: results, excerpt: excerpt, MAX_GRAM: MAX_GRAM };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {
     var start = function () {
