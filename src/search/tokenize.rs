@@ -249,11 +249,16 @@ pub fn for_each_joint<'t>(normalized: &'t str, mut f: impl FnMut(&'t str)) {
     });
 }
 
-/// Whether the text between two runs can be inside a joint: one character, not white space (Rust's
-/// and JavaScript's white space both, as search.js tests it).
+/// Whether the text between two runs can be inside a joint: one character, not white space.
 pub fn is_joint_separator(between: &str) -> bool {
     let mut chars = between.chars();
-    matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_whitespace() && c != '\u{FEFF}')
+    matches!((chars.next(), chars.next()), (Some(c), None) if is_joint_char(c))
+}
+
+/// Whether a separator can be inside a joint: not white space (Rust's and JavaScript's both, as
+/// search.js tests it).
+pub fn is_joint_char(c: char) -> bool {
+    !c.is_whitespace() && c != '\u{FEFF}'
 }
 
 #[cfg(test)]
