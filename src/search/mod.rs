@@ -3,8 +3,13 @@
 //! parts a query needs.
 //!
 //! Files, all with deterministic names and content:
-//! - `search/manifest.z`: (zlib JSON) each chunk's first term, facet names, counts, the build's hash;
-//! - `search/c/<name>.z`: a chunk of terms (zlib) named by its first term, see `postings::chunk`;
+//! - `search/manifest.z`: (zlib JSON) the first term of each page of chunks, facet names, counts, the
+//!   build's hash;
+//! - `search/p/<k>.z`: page k of the chunks' first terms (zlib, joined by `\n`): a query reads the
+//!   pages its terms fall in, not every chunk's first term;
+//! - `search/c/<name>.z`: a chunk of terms (zlib) named by its first term, see `postings::chunk`:
+//!   grams, heading grams and identifiers (`postings::build`), and joints across punctuation
+//!   (`tokenize::for_each_joint`);
 //! - `search/facets.z`: every letter's facet values (zlib), see `records::facets`;
 //! - `search/l/<n>.z`: letter n's result data and searchable text (zlib JSON in UTF-16LE), see
 //!   `records::Record`.
@@ -27,7 +32,7 @@ use crate::config::SiteConfig;
 use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 5;
 
 const MANIFEST: &str = "search/manifest.z";
 const FACETS: &str = "search/facets.z";
@@ -41,15 +46,12 @@ struct Manifest {
     /// Longest gram kept, in units, and when one unit is a word.
     max_gram: usize,
     max_word_gram: usize,
-    /// Each chunk's first term, joined by `\n`; a chunk's file is named by its first term
-    /// ([`chunk_name`]).
-    firsts: String,
+    /// The first term of each page (`search/p/<k>.z`, see [`pages`]), joined by `\n`.
+    pages: String,
     /// A hash of the whole index, appended to the other files' URLs so a browser never mixes two
     /// builds' files.
     build: String,
     facets: records::Facets,
-    /// `[year, committee, kind, class + 1]` combinations that `facets.z` refers to.
-    combos: Vec<[u32; 4]>,
 }
 
 /// What an incremental build reads of the previous manifest.
@@ -57,7 +59,7 @@ struct Manifest {
 struct PreviousManifest {
     format: u32,
     letters: usize,
-    firsts: String,
+    pages: String,
 }
 
 /// A file of the index: new bytes, or the previous build's file as it is.
@@ -83,13 +85,13 @@ pub trait Previous: Sync {
 pub struct Update {
     /// Every chunk file, in order, kept or new.
     pub chunks: Vec<(String, File)>,
-    /// Chunk files of the previous index that are gone.
+    /// Files of the previous index that are gone: chunks, and pages of first terms.
     pub removed: Vec<String>,
     /// The result files written again: (letter position, bytes); the others are kept.
     pub letters: Vec<(usize, Vec<u8>)>,
     /// How many letters the index holds.
     pub total: usize,
-    /// The files made from every letter (facets and manifest), always new.
+    /// The files made from every letter (facets, pages of first terms, manifest), always new.
     pub whole: Vec<(String, Vec<u8>)>,
 }
 
@@ -175,7 +177,9 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
     // with fewer threads busy than there are; compressing the letters' files fills the gaps.
     let (chunks, mut files) = rayon::join(
         || {
-            let terms = postings::build(total, |i| source_of(letters[i]));
+            let mut terms = postings::build(total, |i| source_of(letters[i]));
+            terms.extend(joints(total, |i| source_of(letters[i])));
+            terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             let chunks = postings::chunk(&terms, total);
             drop(terms);
             chunks
@@ -224,10 +228,14 @@ pub fn update_index(
     }
     let manifest: PreviousManifest =
         serde_json::from_slice(&inflate(&previous.read(MANIFEST)?)?).ok()?;
-    if manifest.format != FORMAT || manifest.letters != total || manifest.firsts.is_empty() {
+    if manifest.format != FORMAT || manifest.letters != total || manifest.pages.is_empty() {
         return None;
     }
-    let firsts: Vec<&str> = manifest.firsts.split('\n').collect();
+    let page_count = manifest.pages.split('\n').count();
+    let pages: Vec<String> = (0..page_count)
+        .map(|k| String::from_utf8(inflate(&previous.read(&page_path(k))?)?).ok())
+        .collect::<Option<_>>()?;
+    let firsts: Vec<&str> = pages.iter().flat_map(|p| p.split('\n')).collect();
 
     // The terms that gained (true) or lost a letter.
     let mut delta: BTreeMap<String, Vec<(u32, bool)>> = BTreeMap::new();
@@ -239,8 +247,7 @@ pub fn update_index(
         })
         .collect::<Option<_>>()?;
     for (n, old, new) in &sources {
-        let old: BTreeSet<String> = postings::terms_of(old).into_iter().collect();
-        let new: BTreeSet<String> = postings::terms_of(new).into_iter().collect();
+        let (old, new) = (terms_of(old), terms_of(new));
         for term in old.difference(&new) {
             delta
                 .entry(term.clone())
@@ -364,26 +371,34 @@ pub fn update_index(
         .map_init(Zlib::text, |z, &n| (n, letter_file(z, letters[n])))
         .collect();
     let firsts_now: Vec<&str> = firsts_now.iter().map(String::as_str).collect();
+    let whole = whole_files(archive, config, &letters, &firsts_now);
+    // Pages of first terms beyond the new count are gone.
+    let mut removed: Vec<String> = replaced.into_iter().collect();
+    removed.extend(
+        (0..page_count)
+            .map(page_path)
+            .filter(|page| !whole.iter().any(|(path, _)| path == page)),
+    );
     Some(Update {
         chunks,
-        removed: replaced.into_iter().collect(),
+        removed,
         letters: letter_files,
         total,
-        whole: whole_files(archive, config, &letters, &firsts_now).into(),
+        whole,
     })
 }
 
-/// The files made from every letter: the facets and the manifest (which lists the chunks by their
-/// first terms, `firsts`).
+/// The files made from every letter: the facets, the pages of the chunks' first terms (`firsts`)
+/// and the manifest.
 fn whole_files(
     archive: &Archive,
     config: &SiteConfig,
     letters: &[&Letter],
     firsts: &[&str],
-) -> [(String, Vec<u8>); 2] {
-    let (facets, combos, facet_bytes) = records::facets(archive, letters, config);
+) -> Vec<(String, Vec<u8>)> {
+    let (facets, facet_bytes) = records::facets(archive, letters, config);
     let mut best = Zlib::best();
-    let facet_bytes = best.compress(&facet_bytes);
+    let mut files = vec![(FACETS.to_owned(), best.compress(&facet_bytes))];
     // What every file is made from: the letters (their fingerprints cover text, path and
     // position), the config and this dafu. Cheaper than hashing the files themselves, which an
     // edit in the preview would do for every letter's file.
@@ -393,21 +408,105 @@ fn whole_files(
     for (n, letter) in letters.iter().enumerate() {
         build.update(&letter_fingerprint(letter, n).to_le_bytes());
     }
+    let mut heads = Vec::new();
+    for (k, page) in pages(firsts).enumerate() {
+        heads.push(page[0]);
+        let bytes = best.compress(page.join("\n").as_bytes());
+        files.push((page_path(k), bytes));
+    }
     let manifest = Manifest {
         format: FORMAT,
         letters: letters.len(),
         max_gram: tokenize::MAX_GRAM,
         max_word_gram: tokenize::MAX_WORD_GRAM,
-        firsts: firsts.join("\n"),
+        pages: heads.join("\n"),
         build: format!("{:016x}", build.digest()),
         facets,
-        combos,
     };
     let manifest = best.compress(&serde_json::to_vec(&manifest).unwrap_or_default());
-    [
-        (FACETS.to_owned(), facet_bytes),
-        (MANIFEST.to_owned(), manifest),
-    ]
+    files.push((MANIFEST.to_owned(), manifest));
+    files
+}
+
+/// The path of page k of the chunks' first terms.
+fn page_path(k: usize) -> String {
+    format!("search/p/{k}.z")
+}
+
+/// The chunks' first terms cut into pages of about the square root of their count (at least 16), so
+/// that the manifest (every page's first term) and the pages a query reads both grow as that root.
+fn pages<'a>(firsts: &'a [&'a str]) -> std::slice::Chunks<'a, &'a str> {
+    firsts.chunks(firsts.len().isqrt().max(16))
+}
+
+/// Every joint (see `tokenize::for_each_joint`) of the letters' text, with its letters, sorted.
+fn joints<'a>(
+    total: usize,
+    source: impl Fn(usize) -> postings::Source<'a> + Sync,
+) -> Vec<(String, postings::List)> {
+    let each: Vec<Vec<String>> = (0..total)
+        .into_par_iter()
+        .map(|n| {
+            let source = source(n);
+            joints_of(&[&source.text, source.body])
+        })
+        .collect();
+    let mut lists: BTreeMap<String, postings::List> = BTreeMap::new();
+    for (n, joints) in each.into_iter().enumerate() {
+        for joint in joints {
+            lists.entry(joint).or_default().push(n as u32);
+        }
+    }
+    lists.into_iter().collect()
+}
+
+/// A letter's distinct joints, as `tokenize::for_each_joint` gives them from its normalised text, but
+/// read in one pass over the text as it is: words are few, so this allocates only for them, where
+/// normalising and cutting the whole text into runs first cost about half a second for 10,000 letters.
+fn joints_of(parts: &[&str]) -> Vec<String> {
+    use tokenize::{Class, JOINT_WORD, class, is_joint_char, normalize_char};
+    let mut out = BTreeSet::new();
+    let mut word = String::new();
+    // Right after a word and one separator: the word's last characters and the separator.
+    let mut pending: Option<(String, char)> = None;
+    // What the word being read joins, written when it ends.
+    let mut joining: Option<(String, char)> = None;
+    // A space at the end ends the last word.
+    let chars = parts.iter().flat_map(|part| part.chars());
+    for c in chars.map(normalize_char).chain([' ']) {
+        let kind = class(c);
+        if kind == Class::Word {
+            if word.is_empty() {
+                joining = pending.take();
+            }
+            word.push(c);
+            continue;
+        }
+        let ended = (!word.is_empty()).then(|| {
+            if let Some((tail, separator)) = joining.take() {
+                out.insert(format!(
+                    "{tail}{separator}{}",
+                    &word[..word.len().min(JOINT_WORD)]
+                ));
+            }
+            // Words are ASCII: any byte is a character boundary.
+            let tail = word[word.len().saturating_sub(JOINT_WORD)..].to_owned();
+            word.clear();
+            tail
+        });
+        pending = match ended {
+            Some(tail) if kind == Class::Separator && is_joint_char(c) => Some((tail, c)),
+            _ => None,
+        };
+    }
+    out.into_iter().collect()
+}
+
+/// Every term a letter gives: grams, heading grams and identifiers (`postings::terms_of`), joints.
+fn terms_of(source: &postings::Source) -> BTreeSet<String> {
+    let mut terms: BTreeSet<String> = postings::terms_of(source).into_iter().collect();
+    terms.extend(joints_of(&[&source.text, source.body]));
+    terms
 }
 
 /// What the index reads of a letter: its search text, the body borrowed rather than copied.
@@ -470,7 +569,7 @@ struct Zlib(libdeflater::Compressor);
 impl Zlib {
     /// For the small index files every query reads: the smallest output at a still quick level.
     fn best() -> Zlib {
-        Zlib::at(9)
+        Zlib::at(6)
     }
 
     /// For the letters' text, 80 MB for 10,000 letters: past level 6 output shrinks by under 1%
@@ -489,8 +588,6 @@ impl Zlib {
         // The buffer is the bound libdeflate gives for this input, so it cannot run out.
         let written = self.0.zlib_compress(bytes, &mut out).unwrap_or(0);
         out.truncate(written);
-        // The bound is about the input's size: kept, it would hold all the letters' text again.
-        out.shrink_to_fit();
         out
     }
 }
@@ -525,7 +622,8 @@ mod tests {
                 x = random.next();
                 out.push(chars[(x % chars.len() as u64) as usize]);
             }
-            out.push_str(&format!("{}家，", x % 997 + s as u64));
+            // Two words across one separator: joints too.
+            out.push_str(&format!("{}.{}家，", x % 997 + s as u64, x % 7));
         }
         out.push('。');
         out
@@ -585,7 +683,9 @@ mod tests {
             .filter(|path| !files.contains_key(*path))
             .collect();
         gone.sort();
-        assert_eq!(gone, removed.iter().collect::<Vec<_>>());
+        let mut said: Vec<&String> = removed.iter().collect();
+        said.sort();
+        assert_eq!(gone, said);
         Some(files)
     }
 
@@ -694,6 +794,22 @@ mod tests {
                 changed[at] = text_of(next(), sentences, alphabet);
             }
             assert_update_is_clean(&before, &archive(&changed), &format!("round {round}"));
+        }
+    }
+
+    #[test]
+    fn joints_read_in_one_pass_are_the_tokenizer_s() {
+        for text in [
+            "温科提复〔２０２３〕98号，研发投入11.3亿元、全市 2024.10-26。ab.cd.e x,y\n1/2 3",
+            "1.2.3.4 a..b a.b. .c d.e",
+            &text_of(3, 20, 40),
+        ] {
+            let mut want = BTreeSet::new();
+            tokenize::for_each_joint(&tokenize::normalize(text), |j| {
+                want.insert(j.to_owned());
+            });
+            let want: Vec<String> = want.into_iter().collect();
+            assert_eq!(joints_of(&[text]), want, "{text}");
         }
     }
 

@@ -44,7 +44,7 @@ pub struct List {
 
 impl List {
     /// Appends a letter after every letter already in the list.
-    fn push(&mut self, letter: u32) {
+    pub fn push(&mut self, letter: u32) {
         let delta = if self.count == 0 {
             letter
         } else {

@@ -135,15 +135,14 @@ pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source<'static>> {
     })
 }
 
-/// The facet names (of the archive's indexes), the distinct combinations of a letter's single-valued facets (`[year, committee,
-/// kind, class + 1 (0: none)]`, as positions in the name lists), and the file `search/facets.z`
-/// (zlib): for each letter in archive order, varints `combination, topic count, topics…`. Few
-/// letters differ in more than their topics, so this is about two bytes a letter before compression.
-pub fn facets(
-    archive: &Archive,
-    letters: &[&Letter],
-    config: &SiteConfig,
-) -> (Facets, Vec<[u32; 4]>, Vec<u8>) {
+/// The facet names (of the archive's indexes) and the file `search/facets.z` (zlib), in columns,
+/// which compress far better than one record per letter (28 KB against 22 KB for 10,000 letters):
+/// - the distinct `[committee, kind, class + 1 (0: none)]` combinations (positions in the name
+///   lists): their count, then three varints each (committees mostly decide the kind);
+/// - each letter's year (position in `year`), in index order: newest first, so long runs;
+/// - each letter's combination;
+/// - each letter's topics, ascending, as gaps (the first from -1, so every gap is at least 1), then 0.
+pub fn facets(archive: &Archive, letters: &[&Letter], config: &SiteConfig) -> (Facets, Vec<u8>) {
     let names = |index: Index| -> Vec<String> {
         archive
             .terms(index)
@@ -176,17 +175,20 @@ pub fn facets(
             .collect()
     };
     let (years, committees, topics) = (at(&facets.year), at(&facets.committee), at(&facets.topic));
-    let mut combos: Vec<[u32; 4]> = Vec::new();
-    let mut combo_at: BTreeMap<[u32; 4], u32> = BTreeMap::new();
-    let mut bytes = Vec::with_capacity(letters.len() * 4);
+    let mut combos: Vec<[u32; 3]> = Vec::new();
+    let mut combo_at: BTreeMap<[u32; 3], u32> = BTreeMap::new();
+    let mut year_column = Vec::with_capacity(letters.len());
+    let mut combo_column = Vec::with_capacity(letters.len());
+    let mut topic_column = Vec::with_capacity(letters.len() * 3);
     for letter in letters {
+        let year = years.get(&letter.year().to_string()).copied().unwrap_or(0);
+        write_varint(&mut year_column, year);
         let class = letter
             .category
             .as_ref()
             .and_then(|c| facets.class.iter().position(|[code, _]| code == c))
             .map_or(0, |i| i as u32 + 1);
         let combo = [
-            years.get(&letter.year().to_string()).copied().unwrap_or(0),
             committees.get(&letter.committee).copied().unwrap_or(0),
             kinds.iter().position(|k| *k == letter.kind).unwrap_or(0) as u32,
             class,
@@ -195,16 +197,28 @@ pub fn facets(
             combos.push(combo);
             combos.len() as u32 - 1
         });
-        write_varint(&mut bytes, n);
-        let ts: Vec<u32> = letter
+        write_varint(&mut combo_column, n);
+        let mut ts: Vec<u32> = letter
             .topics
             .iter()
             .filter_map(|t| topics.get(t).copied())
             .collect();
-        write_varint(&mut bytes, ts.len() as u32);
+        ts.sort_unstable();
+        ts.dedup();
+        let mut previous = -1i64;
         for t in ts {
-            write_varint(&mut bytes, t);
+            write_varint(&mut topic_column, (t as i64 - previous) as u32);
+            previous = t as i64;
         }
+        topic_column.push(0);
     }
-    (facets, combos, bytes)
+    let mut bytes = Vec::with_capacity(year_column.len() + combo_column.len() + topic_column.len());
+    write_varint(&mut bytes, combos.len() as u32);
+    for combo in &combos {
+        combo.iter().for_each(|&v| write_varint(&mut bytes, v));
+    }
+    bytes.extend_from_slice(&year_column);
+    bytes.extend_from_slice(&combo_column);
+    bytes.extend_from_slice(&topic_column);
+    (facets, bytes)
 }

@@ -28,6 +28,12 @@ test("chunk file names match the shared vectors", () => {
   for (const c of vectors.chunk_names) assert.equal(search.chunkName(c.first), c.name, c.first);
 });
 
+test("joints are two words across one separator, cut to two characters each (as in tokenize.rs)", () => {
+  assert.deepEqual(search.joints("温科提复〔2023〕198号，研发投入11.3亿元、全市"), ["23]19", "11.3"]);
+  assert.deepEqual(search.joints("2024.10-26"), ["24.10", "10-26"]);
+  assert.deepEqual(search.joints("复〔2023〕号、2024"), []);
+});
+
 test("a part is not found inside a longer word", () => {
   assert.equal(search.findPart("第1494号", "494"), -1);
   assert.equal(search.findPart("第494号", "494"), 1);

@@ -7,6 +7,7 @@
 
   var MAX_GRAM = 4;
   var MAX_WORD_GRAM = 2;
+  var JOINT_WORD = 2;
   var META = "\u0001";
   var ID = "\u0002";
   var PAGE = 5;
@@ -106,6 +107,19 @@
     return { grams: grams, exact: exact };
   }
 
+  /* A part's joints (src/search/tokenize.rs, for_each_joint): two words with one separator between
+   * them, each cut to its JOINT_WORD characters nearest it. Every letter holding the part holds them. */
+  function joints(part) {
+    var n = normalize(part), rs = runs(n), out = [];
+    for (var i = 1; i < rs.length; i++) {
+      var a = rs[i - 1][rs[i - 1].length - 1], b = rs[i][0], between = n.slice(a.end, b.start);
+      if (a.word && b.word && Array.from(between).length === 1 && !/[\s\u0085]/.test(between)) {
+        out.push(n.slice(Math.max(a.start, a.end - JOINT_WORD), Math.min(b.end, b.start + JOINT_WORD)));
+      }
+    }
+    return out;
+  }
+
   /* Where a normalised part occurs in a normalised text, not cutting a word at either end. */
   function findPart(text, part, from) {
     var edgeA = charClass(part[0]) === "word", edgeB = charClass(part[part.length - 1]) === "word";
@@ -159,6 +173,7 @@
   function Index(base, get) {
     this.base = base;
     this.get = get;
+    this.pages = new Map();
     this.chunks = new Map();
     this.records = new Map();
   }
@@ -167,30 +182,53 @@
     var m = JSON.parse(new TextDecoder().decode(await inflate(await this.get(this.base + "manifest.z"))));
     this.manifest = m;
     this.total = m.letters;
-    this.firsts = m.firsts ? m.firsts.split("\n") : [];
-    var f = await inflate(await this.get(this.base + "facets.z?v=" + m.build)), pos = { at: 0 };
+    this.heads = m.pages ? m.pages.split("\n") : [];
+    // Columns (src/search/records.rs, facets): combinations, years, each letter's combination, topics.
+    var f = await inflate(await this.get(this.base + "facets.z?v=" + m.build)), pos = { at: 0 }, i;
+    var combos = [], n = m.letters;
+    for (i = varint(f, pos); i > 0; i--) combos.push([varint(f, pos), varint(f, pos), varint(f, pos)]);
     this.facetOf = [];
-    for (var i = 0; i < m.letters; i++) {
-      var c = m.combos[varint(f, pos)];
-      var r = { year: c[0], committee: c[1], kind: c[2], "class": c[3] - 1, topic: [] };
-      for (var t = varint(f, pos); t > 0; t--) r.topic.push(varint(f, pos));
-      this.facetOf.push(r);
+    for (i = 0; i < n; i++) this.facetOf.push({ year: varint(f, pos), topic: [] });
+    for (i = 0; i < n; i++) {
+      var r = this.facetOf[i], c = combos[varint(f, pos)];
+      r.committee = c[0]; r.kind = c[1]; r["class"] = c[2] - 1;
+    }
+    for (i = 0; i < n; i++) {
+      for (var t = -1, gap = varint(f, pos); gap > 0; gap = varint(f, pos)) this.facetOf[i].topic.push(t += gap);
     }
   };
 
-  Index.prototype.chunkOf = function (term) {
-    var lo = 0, hi = this.firsts.length - 1, at = -1;
+  /* The position of the last of a sorted list's terms not after `term`, or -1. */
+  function lastNotAfter(list, term) {
+    var lo = 0, hi = list.length - 1, at = -1;
     while (lo <= hi) {
       var mid = (lo + hi) >> 1;
-      if (cmp(this.firsts[mid], term) <= 0) { at = mid; lo = mid + 1; } else hi = mid - 1;
+      if (cmp(list[mid], term) <= 0) { at = mid; lo = mid + 1; } else hi = mid - 1;
     }
     return at;
+  }
+
+  /* Page k of the chunks' first terms. */
+  Index.prototype.page = function (k) {
+    if (!this.pages.has(k)) {
+      this.pages.set(k, this.get(this.base + "p/" + k + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
+        return new TextDecoder().decode(b).split("\n");
+      }));
+    }
+    return this.pages.get(k);
   };
 
-  Index.prototype.chunk = function (n) {
-    if (!this.chunks.has(n)) {
-      var self = this;
-      this.chunks.set(n, this.get(this.base + "c/" + chunkName(this.firsts[n]) + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
+  /* The first term of the chunk that would hold `term`, or null. */
+  Index.prototype.chunkOf = async function (term) {
+    var k = lastNotAfter(this.heads, term);
+    if (k < 0) return null;
+    var firsts = await this.page(k);
+    return firsts[lastNotAfter(firsts, term)];
+  };
+
+  Index.prototype.chunk = function (first) {
+    if (!this.chunks.has(first)) {
+      this.chunks.set(first, this.get(this.base + "c/" + chunkName(first) + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
         var terms = new Map(), pos = { at: 0 }, dec = new TextDecoder();
         while (pos.at < b.length) {
           var len = varint(b, pos), term = dec.decode(b.subarray(pos.at, pos.at + len));
@@ -202,14 +240,14 @@
         return terms;
       }));
     }
-    return this.chunks.get(n);
+    return this.chunks.get(first);
   };
 
   /* The letters holding a term, as one byte per letter (1 = holds it). */
   Index.prototype.letters = async function (term) {
-    var set = new Uint8Array(this.total), n = this.chunkOf(term);
-    if (n < 0) return set;
-    var entry = (await this.chunk(n)).get(term);
+    var set = new Uint8Array(this.total), first = await this.chunkOf(term);
+    if (first === null) return set;
+    var entry = (await this.chunk(first)).get(term);
     if (!entry) return set;
     if (entry.bitmap) {
       for (var i = 0; i < this.total; i++) set[i] = (entry.payload[i >> 3] >> (i & 7)) & 1;
@@ -245,7 +283,10 @@
       return Promise.all(p.grams.map(function (g) {
         return Promise.all([self.letters(g), self.letters(g + META)]);
       }));
-    }).concat([self.letters(id)]));
+    }).concat([self.letters(id), Promise.all([].concat.apply([], ps.map(joints)).map(function (j) {
+      return self.letters(j);
+    }))]));
+    lists.pop().forEach(function (j) { and(body, j); });
     var ids = lists.pop();
     lists.forEach(function (grams) {
       grams.forEach(function (pair) { and(body, pair[0]); and(meta, pair[1]); });
@@ -532,7 +573,7 @@
   };
 
   var api = { normalize: normalize, runs: runs, tokens: tokens, queryGrams: queryGrams, findPart: findPart, chunkName: chunkName,
-    parts: parts, Index: Index, results: results, excerpt: excerpt, MAX_GRAM: MAX_GRAM };
+    parts: parts, joints: joints, Index: Index, results: results, excerpt: excerpt, MAX_GRAM: MAX_GRAM };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document !== "undefined") {
     var start = function () {
