@@ -62,6 +62,10 @@ struct PreviousManifest {
     pages: String,
 }
 
+/// How many changed letters [`update_index`] takes at least before it declines (plus one for every
+/// 500 letters of the archive).
+const MAX_CHANGED: usize = 8;
+
 /// A file of the index: new bytes, or the previous build's file as it is.
 pub enum File {
     New(Vec<u8>),
@@ -223,7 +227,9 @@ pub fn update_index(
 ) -> Option<Update> {
     let letters = indexed(archive);
     let total = letters.len();
-    if changed.len() > total / 8 + 1 || changed.iter().any(|&n| n >= total) {
+    // Each changed letter costs reading its previous file and comparing its terms, and the
+    // segments it touches: beyond a few dozen letters, making the index anew is quicker.
+    if changed.len() > MAX_CHANGED + total / 500 || changed.iter().any(|&n| n >= total) {
         return None;
     }
     let manifest: PreviousManifest =
@@ -313,9 +319,7 @@ pub fn update_index(
                 upper.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded),
             )) {
                 let list = merged.entry(term.clone()).or_default();
-                for &(n, add) in changes {
-                    *list = list.with(n, add);
-                }
+                *list = list.with(changes);
             }
             merged.retain(|_, l| !l.is_empty());
             // A segment whose first term is gone runs on from the previous segment.
@@ -795,6 +799,21 @@ mod tests {
             }
             assert_update_is_clean(&before, &archive(&changed), &format!("round {round}"));
         }
+    }
+
+    /// As many changed letters as an update takes, on a small alphabet so that most terms gain and
+    /// lose several letters at once; one more, and it declines (a whole index is quicker).
+    #[test]
+    fn an_update_takes_up_to_its_limit_of_changed_letters() {
+        let bodies: Vec<String> = (0..200).map(|i| text_of(i, 8, 3)).collect();
+        let before = archive(&bodies);
+        let mut changed = bodies.clone();
+        for (k, body) in changed.iter_mut().step_by(7).take(MAX_CHANGED).enumerate() {
+            *body = text_of(1000 + k as u64, 12, 3);
+        }
+        assert_update_is_clean(&before, &archive(&changed), "the limit");
+        changed[199] = text_of(2000, 12, 3);
+        assert!(updated(&before, &archive(&changed)).is_none());
     }
 
     #[test]

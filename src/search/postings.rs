@@ -6,7 +6,7 @@
 //! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
 //! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
@@ -623,15 +623,17 @@ pub fn terms_of(source: &Source<'_>) -> Vec<String> {
 }
 
 impl List {
-    /// The list with `letter` added (`add`) or taken out.
-    pub fn with(&self, letter: u32, add: bool) -> List {
-        let mut letters = self.letters();
-        match (letters.binary_search(&letter), add) {
-            (Err(at), true) => letters.insert(at, letter),
-            (Ok(at), false) => {
-                letters.remove(at);
+    /// The list with each `(letter, add)` applied in turn: the letter added (`add`) or taken out.
+    /// Decoded and encoded once, however many changes (a term common to thousands of letters can
+    /// gain or lose hundreds of them at once).
+    pub fn with(&self, changes: &[(u32, bool)]) -> List {
+        let mut letters: BTreeSet<u32> = self.letters().into_iter().collect();
+        for &(letter, add) in changes {
+            if add {
+                letters.insert(letter);
+            } else {
+                letters.remove(&letter);
             }
-            _ => {}
         }
         let mut list = List::default();
         letters.into_iter().for_each(|l| list.push(l));
