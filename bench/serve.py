@@ -309,7 +309,12 @@ def run_trials(tool, port, base, site, trials, events=None, pause=0.6):
             if events:
                 at, _ = events.wait_build(page + "index.html")
                 event_ms = (at - t0) * 1000
-            served_ms = (wait_served(port, checks) - t0) * 1000
+            try:
+                served_ms = (wait_served(port, checks, timeout=20) - t0) * 1000
+            except RuntimeError as e:
+                # Counted as never served (Hugo's in-memory server keeps a deleted page).
+                log(f"   {tool} {kind:5} {i + 1}/{trials}: {e}")
+                served_ms = None
             results[kind].append((event_ms, served_ms))
             if kind == "add":
                 years[year].insert(0, (newest, path))
@@ -317,7 +322,7 @@ def run_trials(tool, port, base, site, trials, events=None, pause=0.6):
                 years[year] = [d for d in years[year] if d[1] != path]
             log(f"   {tool} {kind:5} {i + 1}/{trials}: "
                 + (f"event {event_ms:6.1f} ms, " if event_ms is not None else "")
-                + f"served {served_ms:7.1f} ms")
+                + (f"served {served_ms:7.1f} ms" if served_ms is not None else "never served"))
             time.sleep(pause)
     return results
 
@@ -392,7 +397,7 @@ def main():
                     server.stop()
                 for kind, trials in results.items():
                     for n, (e, s) in enumerate(trials, 1):
-                        out.write(f"{tool}\t{count}\t{kind}\t{n}\t{'' if e is None else f'{e:.1f}'}\t{s:.1f}\n")
+                        out.write(f"{tool}\t{count}\t{kind}\t{n}\t{'' if e is None else f'{e:.1f}'}\t{'' if s is None else f'{s:.1f}'}\n")
                 rows.append((tool, count, server.startup_s, results, rss, peak))
 
     def med(xs):
@@ -411,7 +416,9 @@ def main():
     for tool, count, startup, results, rss, peak in rows:
         def cell(kind, which):
             xs = [t[which] for t in results[kind] if t[which] is not None]
-            return f"{med(xs)} ({p90(xs)})" if xs else "–"
+            never = sum(1 for t in results[kind] if which == 1 and t[1] is None)
+            shown = f"{med(xs)} ({p90(xs)})" if xs else "–"
+            return shown + (f", {never} never" if never else "")
         lines.append(f"| {tool} | {count:,} | {startup:.1f} | {cell('body', 0)} | {cell('body', 1)} | "
                      f"{cell('title', 1)} | {cell('add', 1)} | {cell('move', 1)} | {cell('delete', 1)} | "
                      f"{rss:.0f} | {peak:.0f} |")
