@@ -163,7 +163,9 @@ pub fn publish(
         sha256.get(path).map(|s| (*s).to_owned())
     });
     // Every page is written: the letters' HTML is not read again, and the search index can use
-    // its memory (a fifth of the build's peak for 10,000 letters).
+    // its memory (a fifth of the build's peak for 10,000 letters). The pages' shared values hold
+    // the letters too, and go first, or no letter could be changed here.
+    drop(shared);
     for letter in archive.letters.iter_mut().chain(&mut archive.unlisted) {
         if let Some(letter) = std::sync::Arc::get_mut(letter) {
             letter.body_html = String::new();

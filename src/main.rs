@@ -14,26 +14,10 @@ use dafu::report::{self, Format};
 use dafu::site_check::{self, CheckOptions};
 use dafu::{BuildError, BuildOptions, PublishOptions};
 
-// Many small allocations from threads at once (a build's pages, a preview's rebuilds of a
-// 50,000-letter archive): mimalloc keeps them fast where glibc's malloc spends its time
-// consolidating and searching free lists.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod allocator;
 
-/// Makes mimalloc give memory back to the system as soon as it is free, and commit it only as
-/// used: by default it keeps freed memory for 10 ms, which raised a 10,000-letter build's peak
-/// from 450 to 585 MB; with these, 460 MB.
-fn return_memory_promptly() {
-    // Positions in mimalloc 3's `mi_option_e` (its `mimalloc.h`); libmimalloc-sys names only the
-    // options common to every version.
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: setting an option is safe at any time; these are plain values mimalloc reads.
-    unsafe {
-        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
-    }
-}
+#[global_allocator]
+static ALLOCATOR: allocator::ByCommand = allocator::ByCommand;
 
 #[derive(Parser)]
 #[command(
@@ -143,7 +127,6 @@ impl From<FormatArg> for Format {
 }
 
 fn main() -> ExitCode {
-    return_memory_promptly();
     let cli = Cli::parse();
     match cli.command {
         Command::Import {
