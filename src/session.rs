@@ -768,15 +768,7 @@ impl Session {
         }
         let mut removed = removed;
         if let Some(search) = search {
-            for path in search.removed {
-                Arc::make_mut(&mut next[shard(&path)]).remove(path.as_str());
-                removed.push(path);
-            }
-            for (path, fp, bytes) in search.new {
-                Output::insert(&mut next, &path, (fp, Body::Ready(bytes)));
-                changed.push(path);
-            }
-            self.search_letters = search.letters;
+            self.search_letters = search.apply(&mut next, &mut changed, &mut removed);
         }
         for &i in &later {
             let page = &plan[i];
@@ -879,15 +871,7 @@ impl Session {
             let (last, config) = (self.last.as_ref()?, self.config.as_ref()?);
             let update = search_update(&next, &letters, &last.archive, config)?;
             let mut shards: Vec<Arc<PageMap>> = (*next.0).clone();
-            for path in update.removed {
-                Arc::make_mut(&mut shards[shard(&path)]).remove(path.as_str());
-                removed.push(path);
-            }
-            for (path, fp, bytes) in update.new {
-                Output::insert(&mut shards, &path, (fp, Body::Ready(bytes)));
-                changed.push(path);
-            }
-            letters = update.letters;
+            letters = update.apply(&mut shards, &mut changed, &mut removed);
             next = Output(Arc::new(shards));
         }
         // Only what differs from the index served before is news.
@@ -1113,6 +1097,27 @@ struct SearchChange {
     new: Vec<(String, u64, Arc<[u8]>)>,
     removed: Vec<String>,
     letters: Vec<u64>,
+}
+
+impl SearchChange {
+    /// Writes the change into the output's shards, noting the paths changed and removed; returns
+    /// the fingerprints of the letters the index is now made from.
+    fn apply(
+        self,
+        shards: &mut [Arc<PageMap>],
+        changed: &mut Vec<String>,
+        removed: &mut Vec<String>,
+    ) -> Vec<u64> {
+        for path in self.removed {
+            Arc::make_mut(&mut shards[shard(&path)]).remove(path.as_str());
+            removed.push(path);
+        }
+        for (path, fp, bytes) in self.new {
+            Output::insert(shards, &path, (fp, Body::Ready(bytes)));
+            changed.push(path);
+        }
+        self.letters
+    }
 }
 
 /// The search index held (made from letters with fingerprints `held`) updated in place for the
