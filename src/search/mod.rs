@@ -712,6 +712,22 @@ mod tests {
         }
     }
 
+    /// Each edit (letter position → new body) of `bodies` gives the index a clean build gives.
+    #[track_caller]
+    fn assert_edits_are_clean(
+        bodies: &[String],
+        before: &Archive,
+        edits: Vec<Vec<(usize, String)>>,
+    ) {
+        for edit in edits {
+            let mut changed = bodies.to_vec();
+            for (i, body) in &edit {
+                changed[*i] = body.clone();
+            }
+            assert_update_is_clean(before, &archive(&changed), &format!("{edit:?}"));
+        }
+    }
+
     /// A small deterministic generator (xorshift) for test data.
     struct XorShift(u64);
 
@@ -750,13 +766,7 @@ mod tests {
             // A letter's whole text gone, its terms with it (some only it held).
             vec![(0, "。".to_owned())],
         ];
-        for edit in edits {
-            let mut changed = bodies.clone();
-            for (i, body) in &edit {
-                changed[*i] = body.clone();
-            }
-            assert_update_is_clean(&before, &archive(&changed), &format!("{edit:?}"));
-        }
+        assert_edits_are_clean(&bodies, &before, edits);
     }
 
     #[test]
@@ -771,13 +781,7 @@ mod tests {
                 (200, text_of(1, 60, 12)),
             ],
         ];
-        for edit in edits {
-            let mut changed = bodies.clone();
-            for (i, body) in &edit {
-                changed[*i] = body.clone();
-            }
-            assert_update_is_clean(&before, &archive(&changed), &format!("{edit:?}"));
-        }
+        assert_edits_are_clean(&bodies, &before, edits);
     }
 
     #[test]
