@@ -1060,13 +1060,13 @@ fn is_search_file(path: &str) -> bool {
 /// A search file's fingerprint: a letter result file's is the letter's (`search::letter_fingerprint`,
 /// `letters` in index order), any other's its content's hash.
 fn search_fingerprint(letters: &[u64], path: &str, bytes: &[u8]) -> u64 {
-    let position = (path.strip_prefix("search/l/"))
+    (path.strip_prefix("search/l/"))
         .and_then(|name| name.strip_suffix(".z"))
-        .and_then(|n| n.parse::<usize>().ok());
-    match position.and_then(|n| letters.get(n)) {
-        Some(fp) if search::letter_path(position.unwrap_or_default()) == path => *fp,
-        _ => xxhash_rust::xxh3::xxh3_64(bytes),
-    }
+        .and_then(|n| n.parse::<usize>().ok())
+        // Only the path the index gives letter n (not `01.z`, say).
+        .filter(|&n| search::letter_path(n) == path)
+        .and_then(|n| letters.get(n).copied())
+        .unwrap_or_else(|| xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
 /// The search index as the session holds it, made from `letters` letters, for
