@@ -32,7 +32,7 @@ use crate::config::SiteConfig;
 use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 const MANIFEST: &str = "search/manifest.z";
 const FACETS: &str = "search/facets.z";
@@ -181,9 +181,7 @@ pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u
     // with fewer threads busy than there are; compressing the letters' files fills the gaps.
     let (chunks, mut files) = rayon::join(
         || {
-            let mut terms = postings::build(total, |i| source_of(letters[i]));
-            terms.extend(joints(total, |i| source_of(letters[i])));
-            terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let terms = postings::build(total, |i| source_of(letters[i]));
             let chunks = postings::chunk(&terms, total);
             drop(terms);
             chunks
@@ -253,7 +251,8 @@ pub fn update_index(
         })
         .collect::<Option<_>>()?;
     for (n, old, new) in &sources {
-        let (old, new) = (terms_of(old), terms_of(new));
+        let terms = |s| -> BTreeSet<String> { postings::terms_of(s).into_iter().collect() };
+        let (old, new) = (terms(old), terms(new));
         for term in old.difference(&new) {
             delta
                 .entry(term.clone())
@@ -441,76 +440,6 @@ fn page_path(k: usize) -> String {
 /// that the manifest (every page's first term) and the pages a query reads both grow as that root.
 fn pages<'a>(firsts: &'a [&'a str]) -> std::slice::Chunks<'a, &'a str> {
     firsts.chunks(firsts.len().isqrt().max(16))
-}
-
-/// Every joint (see `tokenize::for_each_joint`) of the letters' text, with its letters, sorted.
-fn joints<'a>(
-    total: usize,
-    source: impl Fn(usize) -> postings::Source<'a> + Sync,
-) -> Vec<(String, postings::List)> {
-    let each: Vec<Vec<String>> = (0..total)
-        .into_par_iter()
-        .map(|n| {
-            let source = source(n);
-            joints_of(&[&source.text, source.body])
-        })
-        .collect();
-    let mut lists: BTreeMap<String, postings::List> = BTreeMap::new();
-    for (n, joints) in each.into_iter().enumerate() {
-        for joint in joints {
-            lists.entry(joint).or_default().push(n as u32);
-        }
-    }
-    lists.into_iter().collect()
-}
-
-/// A letter's distinct joints, as `tokenize::for_each_joint` gives them from its normalised text, but
-/// read in one pass over the text as it is: words are few, so this allocates only for them, where
-/// normalising and cutting the whole text into runs first cost about half a second for 10,000 letters.
-fn joints_of(parts: &[&str]) -> Vec<String> {
-    use tokenize::{Class, JOINT_WORD, class, is_joint_char, normalize_char};
-    let mut out = BTreeSet::new();
-    let mut word = String::new();
-    // Right after a word and one separator: the word's last characters and the separator.
-    let mut pending: Option<(String, char)> = None;
-    // What the word being read joins, written when it ends.
-    let mut joining: Option<(String, char)> = None;
-    // A space at the end ends the last word.
-    let chars = parts.iter().flat_map(|part| part.chars());
-    for c in chars.map(normalize_char).chain([' ']) {
-        let kind = class(c);
-        if kind == Class::Word {
-            if word.is_empty() {
-                joining = pending.take();
-            }
-            word.push(c);
-            continue;
-        }
-        let ended = (!word.is_empty()).then(|| {
-            if let Some((tail, separator)) = joining.take() {
-                out.insert(format!(
-                    "{tail}{separator}{}",
-                    &word[..word.len().min(JOINT_WORD)]
-                ));
-            }
-            // Words are ASCII: any byte is a character boundary.
-            let tail = word[word.len().saturating_sub(JOINT_WORD)..].to_owned();
-            word.clear();
-            tail
-        });
-        pending = match ended {
-            Some(tail) if kind == Class::Separator && is_joint_char(c) => Some((tail, c)),
-            _ => None,
-        };
-    }
-    out.into_iter().collect()
-}
-
-/// Every term a letter gives: grams, heading grams and identifiers (`postings::terms_of`), joints.
-fn terms_of(source: &postings::Source) -> BTreeSet<String> {
-    let mut terms: BTreeSet<String> = postings::terms_of(source).into_iter().collect();
-    terms.extend(joints_of(&[&source.text, source.body]));
-    terms
 }
 
 /// What the index reads of a letter: its search text, the body borrowed rather than copied.
@@ -818,22 +747,6 @@ mod tests {
         assert_update_is_clean(&before, &archive(&changed), "the limit");
         changed[199] = text_of(2000, 12, 3);
         assert!(updated(&before, &archive(&changed)).is_none());
-    }
-
-    #[test]
-    fn joints_read_in_one_pass_are_the_tokenizer_s() {
-        for text in [
-            "温科提复〔２０２３〕98号，研发投入11.3亿元、全市 2024.10-26。ab.cd.e x,y\n1/2 3",
-            "1.2.3.4 a..b a.b. .c d.e",
-            &text_of(3, 20, 40),
-        ] {
-            let mut want = BTreeSet::new();
-            tokenize::for_each_joint(&tokenize::normalize(text), |j| {
-                want.insert(j.to_owned());
-            });
-            let want: Vec<String> = want.into_iter().collect();
-            assert_eq!(joints_of(&[text]), want, "{text}");
-        }
     }
 
     #[test]

@@ -11,7 +11,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::tokenize::{Class, MAX_GRAM, MAX_WORD_GRAM, class, normalize, normalize_char};
+use super::tokenize::{
+    Class, JOINT_WORD, MAX_GRAM, MAX_WORD_GRAM, class, is_joint_char, normalize, normalize_char,
+};
 
 /// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
 pub const META: char = '\u{1}';
@@ -226,8 +228,14 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
         let whole: [&str; 2] = [&source.text, source.body];
         let sections: [&[&str]; 2] = [&whole, &[&source.text[..source.meta_len]]];
         for (section, pieces) in sections.into_iter().enumerate() {
+            let mut gap = Gap::default();
             for text in pieces {
-                for_each_clause(text, |clause| {
+                for_each_clause(text, &mut gap, |clause, joint| {
+                    // Joints of the whole text only: a heading's are in it too.
+                    if let Some(key) = joint.filter(|_| section == 0) {
+                        let id = part.intern(0, GramKey::Packed(key));
+                        block.mark(&[id], letter, part.lists.len());
+                    }
                     if let Some(&(from, len)) = clauses[section].get(clause) {
                         let terms = &clause_terms[from as usize..(from + len) as usize];
                         block.mark(terms, letter, part.lists.len());
@@ -363,21 +371,89 @@ fn for_each_gram_key(text: &str, run: &[CodedUnit], mut f: impl FnMut(GramKey)) 
 
 /// Calls `f` with each clause of `text`: a stretch with no separator, as long as it goes, which is
 /// one run of the tokenizer. Finding a clause needs no more than its ends: most clauses were met
-/// before, and their terms are looked up whole.
-fn for_each_clause<'t>(text: &'t str, mut f: impl FnMut(&'t str)) {
+/// before, and their terms are looked up whole. With each clause comes the key of the joint (see
+/// `tokenize::for_each_joint`) it makes with the clause before, read here so that joints cost no
+/// pass of their own; `gap` carries what lies before across the pieces of one text.
+fn for_each_clause<'t>(text: &'t str, gap: &mut Gap, mut f: impl FnMut(&'t str, Option<u128>)) {
     let mut start: Option<usize> = None;
+    let mut clause = |s: usize, e: usize, gap: &mut Gap| {
+        let clause = &text[s..e];
+        let joint = gap.joint(clause);
+        f(clause, joint);
+        gap.last = Some(end_unit_code(clause, true));
+        gap.separators = 0;
+    };
     for (i, c) in text.char_indices() {
-        if class(normalize_char(c)) == Class::Separator {
+        let n = normalize_char(c);
+        if class(n) == Class::Separator {
             if let Some(s) = start.take() {
-                f(&text[s..i]);
+                clause(s, i, gap);
             }
+            gap.separators += 1;
+            gap.separator = n;
         } else if start.is_none() {
             start = Some(i);
         }
     }
     if let Some(s) = start {
-        f(&text[s..]);
+        clause(s, text.len(), gap);
     }
+}
+
+/// What lies between the clause last met and the next: that clause's unit nearest the end, and the
+/// separators since (how many, and the last one, normalised).
+#[derive(Default)]
+struct Gap {
+    last: Option<u32>,
+    separators: u32,
+    separator: char,
+}
+
+impl Gap {
+    /// The key of the joint of the clause before and `clause`, if one separator that can be in a
+    /// joint lies between them: three units packed as a gram is, the separator in the middle (no
+    /// gram holds a separator, so no key is both).
+    fn joint(&self, clause: &str) -> Option<u128> {
+        let last = self.last?;
+        (self.separators == 1 && is_joint_char(self.separator)).then(|| {
+            let next = end_unit_code(clause, false);
+            last as u128 | (self.separator as u128) << 32 | (next as u128) << 64
+        })
+    }
+}
+
+/// The code (see [`CodedUnit`]) of a clause's first unit, or of its last (`from_end`), a word cut to
+/// its [`JOINT_WORD`] characters nearest that end.
+fn end_unit_code(clause: &str, from_end: bool) -> u32 {
+    let edge = match from_end {
+        true => clause.chars().next_back(),
+        false => clause.chars().next(),
+    };
+    let edge = edge.map(normalize_char).unwrap_or(' ');
+    if class(edge) != Class::Word {
+        return edge as u32;
+    }
+    let mut word = [0u8; JOINT_WORD];
+    let mut len = 0;
+    let mut take = |c: char| {
+        let c = normalize_char(c);
+        let more = len < JOINT_WORD && class(c) == Class::Word;
+        if more {
+            word[len] = c as u8;
+            len += 1;
+        }
+        more
+    };
+    match from_end {
+        true => clause.chars().rev().take_while(|&c| take(c)).for_each(drop),
+        false => clause.chars().take_while(|&c| take(c)).for_each(drop),
+    }
+    if from_end {
+        word[..len].reverse();
+    }
+    (word[..len].iter().enumerate()).fold(1 << 31 | (len as u32) << 28, |code, (i, &b)| {
+        code | (b as u32 & 0x7F) << (7 * i)
+    })
 }
 
 /// A unit of a letter's text as the index reads it: where it is in the original (unnormalised) text,
@@ -794,6 +870,37 @@ mod tests {
                 }
             });
             assert_eq!(unpack(key), normalize(gram));
+        }
+    }
+
+    #[test]
+    fn joints_read_with_the_clauses_are_the_tokenizer_s() {
+        let texts = [
+            "温科提复〔２０２３〕98号，研发投入11.3亿元、全市 2024.10-26。ab.cd.e x,y\n1/2 3",
+            "1.2.3.4 a..b a.b. .c d.e 改造、数字经济、“双碳”；Ｘ１２。ｙ\u{0}z",
+            "（一）加快推进制造业数字化改造、数字经济发展，2023年完成。",
+        ];
+        for text in texts {
+            let mut want = BTreeSet::new();
+            crate::search::tokenize::for_each_joint(&normalize(text), |j| {
+                want.insert(j.to_owned());
+            });
+            // Split after a separator, where a letter's text ends and its body begins: joints
+            // cross it.
+            let cut = (text.char_indices().skip(5))
+                .find(|&(_, c)| class(normalize_char(c)) == Class::Separator)
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            let source = Source {
+                text: text[..cut].to_owned(),
+                body: &text[cut..],
+                meta_len: 0,
+                ids: Vec::new(),
+            };
+            let got: BTreeSet<String> = terms_of(&source)
+                .into_iter()
+                .filter(|t| t.chars().any(|c| class(c) == Class::Separator))
+                .collect();
+            assert_eq!(got, want, "{text}");
         }
     }
 

@@ -226,24 +226,30 @@ pub fn for_each_gram<'t>(normalized: &'t str, mut f: impl FnMut(&'t str)) {
 /// The characters of a word kept on each side of a joint.
 pub const JOINT_WORD: usize = 2;
 
-/// Calls `f` with every *joint* of a normalised text: two words with one separator between them
-/// (`2023]98`, `11.3`, `10-26`), each cut to its [`JOINT_WORD`] characters nearest the separator
-/// (`23]98`). A query with punctuation inside is looked up by its runs apart, and its numbers are in
-/// most letters; its joints keep the letters where those numbers meet as in the query, so that far
-/// fewer candidates are fetched to be checked (a 文号 typed whole). Joints with Han characters would
-/// cost several times as much. White space is never inside a query part, so never in a joint.
+/// Calls `f` with every *joint* of a normalised text: two runs with one separator between them, as
+/// the unit on each side nearest the separator (a word cut to its [`JOINT_WORD`] characters nearest
+/// it) and the separator: `23]98` in `[2023]98号`, `11.3`, `造、数` in `改造、数字`. A query with
+/// punctuation inside is looked up by its runs apart, and each run is common; its joints keep the
+/// letters where those runs meet as in the query, so that far fewer candidates are fetched to be
+/// checked (a 文号 typed whole, a phrase copied with its commas). White space is never inside a
+/// query part, so never in a joint.
 pub fn for_each_joint<'t>(normalized: &'t str, mut f: impl FnMut(&'t str)) {
     let mut previous: Option<Unit> = None;
     for_each_run(normalized, &mut Vec::new(), |run| {
         let next = run[0];
         if let Some(unit) = previous
-            && unit.word
-            && next.word
             && is_joint_separator(&normalized[unit.end..next.start])
         {
             // Words are ASCII: any byte is a character boundary.
-            let start = unit.start.max(unit.end.saturating_sub(JOINT_WORD));
-            f(&normalized[start..next.end.min(next.start + JOINT_WORD)]);
+            let start = match unit.word {
+                true => unit.start.max(unit.end.saturating_sub(JOINT_WORD)),
+                false => unit.start,
+            };
+            let end = match next.word {
+                true => next.end.min(next.start + JOINT_WORD),
+                false => next.end,
+            };
+            f(&normalized[start..end]);
         }
         previous = run.last().copied();
     });
@@ -256,9 +262,9 @@ pub fn is_joint_separator(between: &str) -> bool {
 }
 
 /// Whether a separator can be inside a joint: not white space (Rust's and JavaScript's both, as
-/// search.js tests it).
+/// search.js tests it) nor a control character.
 pub fn is_joint_char(c: char) -> bool {
-    !c.is_whitespace() && c != '\u{FEFF}'
+    !c.is_whitespace() && !c.is_control() && c != '\u{FEFF}'
 }
 
 #[cfg(test)]
@@ -300,13 +306,24 @@ mod tests {
     }
 
     #[test]
-    fn joints_join_two_words_across_one_separator() {
+    fn joints_join_two_runs_across_one_separator() {
         let mut seen = Vec::new();
         for_each_joint(
             &normalize("温科提复〔2023〕198号，研发投入11.3亿元、全市 2024.10-26"),
             |j| seen.push(j.to_owned()),
         );
-        assert_eq!(seen, ["23]19", "11.3", "24.10", "10-26"]);
+        assert_eq!(
+            seen,
+            [
+                "复[20",
+                "23]19",
+                "号,研",
+                "11.3",
+                "元、全",
+                "24.10",
+                "10-26"
+            ]
+        );
     }
 
     #[test]
@@ -360,6 +377,9 @@ mod shared_vectors {
             let (grams, exact) = query_grams(input);
             assert_eq!(grams, strings("grams"), "query_grams({input:?})");
             assert_eq!(exact, case["exact"], "exact({input:?})");
+            let mut joints = Vec::new();
+            for_each_joint(&normalize(input), |j| joints.push(j.to_owned()));
+            assert_eq!(joints, strings("joints"), "joints({input:?})");
         }
     }
 }

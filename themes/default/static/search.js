@@ -107,14 +107,16 @@
     return { grams: grams, exact: exact };
   }
 
-  /* A part's joints (src/search/tokenize.rs, for_each_joint): two words with one separator between
-   * them, each cut to its JOINT_WORD characters nearest it. Every letter holding the part holds them. */
+  /* A part's joints (src/search/tokenize.rs, for_each_joint): two runs with one separator between
+   * them, as the unit nearest it on each side (a word cut to JOINT_WORD characters) and the separator.
+   * Every letter holding the part holds them. */
   function joints(part) {
     var n = normalize(part), rs = runs(n), out = [];
     for (var i = 1; i < rs.length; i++) {
       var a = rs[i - 1][rs[i - 1].length - 1], b = rs[i][0], between = n.slice(a.end, b.start);
-      if (a.word && b.word && Array.from(between).length === 1 && !/[\s\u0085]/.test(between)) {
-        out.push(n.slice(Math.max(a.start, a.end - JOINT_WORD), Math.min(b.end, b.start + JOINT_WORD)));
+      if (Array.from(between).length === 1 && !/[\s\u0085\u0000-\u001f\u007f-\u009f]/.test(between)) {
+        out.push(n.slice(a.word ? Math.max(a.start, a.end - JOINT_WORD) : a.start,
+          b.word ? Math.min(b.end, b.start + JOINT_WORD) : b.end));
       }
     }
     return out;
