@@ -98,9 +98,72 @@ pub struct Facets {
     pub topic: Vec<String>,
 }
 
+/// A result file's JSON in GB18030, which the browser decodes (`TextDecoder("gb18030")`) as readily as
+/// UTF-8: a Han character in two bytes and an ASCII one in one. Measured on 10,000 letters at level 6,
+/// the files compress to 28.3 MB, against 31.0 MB from UTF-16 and 32.9 MB from UTF-8, and faster.
+/// The characters whose GB18030 bytes differ between the standard's editions, and so between
+/// browsers (private use, the vertical forms, a few ideographs), and every character beyond the
+/// BMP, are written as JSON escapes, which mean the same text to every reader.
+pub fn encode_file(json: &str) -> Vec<u8> {
+    let two = &*GB18030_TWO_BYTES;
+    let mut out = Vec::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c as u8);
+        } else if let Some(&[a, b]) = two.get(c as usize)
+            && a != 0
+        {
+            out.extend_from_slice(&[a, b]);
+        } else if unsettled(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+            }
+        } else {
+            let mut utf8 = [0u8; 4];
+            out.extend_from_slice(&encoding_rs::GB18030.encode(c.encode_utf8(&mut utf8)).0);
+        }
+    }
+    out
+}
+
+/// The GB18030 bytes of each character of the BMP that takes two (`[0, 0]` for the others), from
+/// encoding_rs: it searches its tables for each character, which took 0.36 s for 10,000 letters'
+/// text, where this table takes a lookup. Made once, at first use; it never changes.
+static GB18030_TWO_BYTES: std::sync::LazyLock<Vec<[u8; 2]>> = std::sync::LazyLock::new(|| {
+    let mut two = vec![[0u8; 2]; 0x10000];
+    let mut utf8 = [0u8; 4];
+    for (code, entry) in two.iter_mut().enumerate().skip(0x80) {
+        let Some(c) = char::from_u32(code as u32).filter(|&c| !unsettled(c)) else {
+            continue;
+        };
+        let (bytes, _, errors) = encoding_rs::GB18030.encode(c.encode_utf8(&mut utf8));
+        if let [a, b] = *bytes
+            && !errors
+        {
+            *entry = [a, b];
+        }
+    }
+    two
+});
+
+/// Whether a character is escaped in a result file (see [`encode_file`]): beyond the BMP, private
+/// use (U+E5E5 has no GB18030 bytes at all), the vertical forms U+FE10–FE1F and U+9FB4–U+9FBB,
+/// whose mappings GB18030-2022 changed.
+fn unsettled(c: char) -> bool {
+    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{FE10}'..='\u{FE1F}' | '\u{9FB4}'..='\u{9FBB}')
+        || c > '\u{FFFF}'
+}
+
+/// A result file's JSON, from its content (inflated); `None` if it is not GB18030.
+pub fn decode_file(bytes: &[u8]) -> Option<String> {
+    let text = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)?;
+    Some(text.into_owned())
+}
+
 /// What the index's terms are made from, read back from a result file's content (inflated):
 /// the inverse of writing a [`Record`] for the terms. `None` if it is not such content.
-pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source<'static>> {
+pub fn read_source(content: &[u8]) -> Option<super::postings::Source<'static>> {
     #[derive(Deserialize)]
     struct Stored {
         n: Option<String>,
@@ -108,15 +171,7 @@ pub fn read_source(utf16: &[u8]) -> Option<super::postings::Source<'static>> {
         s: String,
         m: usize,
     }
-    if !utf16.len().is_multiple_of(2) {
-        return None;
-    }
-    let units: Vec<u16> = utf16
-        .chunks_exact(2)
-        .map(|p| u16::from_le_bytes([p[0], p[1]]))
-        .collect();
-    let json = String::from_utf16(&units).ok()?;
-    let stored: Stored = serde_json::from_str(&json).ok()?;
+    let stored: Stored = serde_json::from_str(&decode_file(content)?).ok()?;
     let mut seen = 0;
     let meta_len = stored
         .s
@@ -221,4 +276,39 @@ pub fn facets(archive: &Archive, letters: &[&Letter], config: &SiteConfig) -> (F
     bytes.extend_from_slice(&combo_column);
     bytes.extend_from_slice(&topic_column);
     (facets, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_files_read_back_as_the_same_json() {
+        let value = serde_json::json!({
+            "s": "温科提复〔2023〕98号：ＡＢ·€ “双碳”…\u{E5E5}\u{E000}\u{FE10}\u{9FB4}𠀀𪚥\u{80}\u{FFFD}\\\"",
+        });
+        let json = serde_json::to_string(&value).unwrap();
+        let bytes = encode_file(&json);
+        let back: serde_json::Value = serde_json::from_str(&decode_file(&bytes).unwrap()).unwrap();
+        assert_eq!(back, value);
+        // The unsettled characters went as escapes, and Han characters as two bytes.
+        let text = String::from_utf8_lossy(&bytes);
+        for escape in ["\\ue5e5", "\\ufe10", "\\u9fb4", "\\ud840\\udc00"] {
+            assert!(text.contains(escape), "{escape} in {text}");
+        }
+        assert_eq!(encode_file("温科"), [0xce, 0xc2, 0xbf, 0xc6]);
+    }
+
+    #[test]
+    fn every_character_of_the_bmp_is_written_as_encoding_rs_writes_it() {
+        for c in (0..=0xFFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| !unsettled(c))
+        {
+            let text = c.to_string();
+            let (expected, _, errors) = encoding_rs::GB18030.encode(&text);
+            assert!(!errors, "{c:?}");
+            assert_eq!(encode_file(&text), *expected, "{c:?}");
+        }
+    }
 }

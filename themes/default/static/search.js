@@ -263,7 +263,7 @@
   Index.prototype.record = function (n) {
     if (!this.records.has(n)) {
       this.records.set(n, this.get(this.base + "l/" + n + ".z?v=" + this.manifest.build).then(inflate).then(function (b) {
-        var r = JSON.parse(new TextDecoder("utf-16le").decode(b));
+        var r = JSON.parse(new TextDecoder("gb18030").decode(b));
         r.norm = normalize(r.s);
         return r;
       }));
