@@ -172,15 +172,22 @@ pub fn publish(
         }
     }
     let search_files = search::build_index(&archive, &config);
-    let extra = std::iter::once((manifest::MANIFEST_FILE, manifest_bytes.as_slice()))
-        .chain(search_files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
-        .chain(theme.assets.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
-    for (path, bytes) in extra {
-        staging
-            .write(path, bytes)
-            .map_err(|e| BuildError::Output(format!("cannot write `{path}`: {e}")))?;
-        hashes.insert(path.to_owned(), changes::content_hash(bytes));
-    }
+    let extra: Vec<(&str, &[u8])> =
+        std::iter::once((manifest::MANIFEST_FILE, manifest_bytes.as_slice()))
+            .chain(search_files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+            .chain(theme.assets.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+            .collect();
+    // Side by side, as the pages are: the index alone is over ten thousand files.
+    let extra_hashes = extra
+        .par_iter()
+        .map(|&(path, bytes)| {
+            staging
+                .write(path, bytes)
+                .map_err(|e| BuildError::Output(format!("cannot write `{path}`: {e}")))?;
+            Ok((path.to_owned(), changes::content_hash(bytes)))
+        })
+        .collect::<Result<Vec<(String, u128)>, BuildError>>()?;
+    hashes.extend(extra_hashes);
     let changes = match &publishing.changes {
         Some(_) => {
             let (base, old) = if options.out.is_dir() {
@@ -270,3 +277,4 @@ fn first_failures(failures: Vec<Failure>) -> Option<BuildError> {
     templates.sort();
     (!templates.is_empty()).then_some(BuildError::Content(templates))
 }
+
