@@ -221,6 +221,9 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
     let mut clause_terms: Vec<u32> = Vec::new();
     let mut fresh: Vec<u32> = Vec::new();
     let mut units = Vec::new();
+    // The joints met last, by a few bits of their key: a joint is met at every clause's start, and
+    // the common ones (`、` or `，` between common characters) are found here, not in the large map.
+    let mut recent_joints = vec![(0u128, 0u32); JOINT_SLOTS];
     for i in letters {
         let letter = i as u32;
         block.start(letter, &mut part.lists);
@@ -233,7 +236,12 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                 for_each_clause(text, &mut gap, |clause, joint| {
                     // Joints of the whole text only: a heading's are in it too.
                     if let Some(key) = joint.filter(|_| section == 0) {
-                        let id = part.intern(0, GramKey::Packed(key));
+                        let slot = &mut recent_joints[joint_slot(key)];
+                        let id = match *slot {
+                            (k, id) if k == key => id,
+                            _ => part.intern(0, GramKey::Packed(key)),
+                        };
+                        *slot = (key, id);
                         block.mark(&[id], letter, part.lists.len());
                     }
                     if let Some(&(from, len)) = clauses[section].get(clause) {
@@ -268,6 +276,15 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
     // Lists grow by doubling: give back the spare half while other parts are read.
     part.lists.iter_mut().for_each(|l| l.deltas.shrink_to_fit());
     part
+}
+
+/// How many joints `read_part` keeps at hand (see `recent_joints`).
+const JOINT_SLOTS: usize = 1 << 12;
+
+/// A joint's place among `read_part`'s recent joints: a few bits of its units mixed.
+fn joint_slot(key: u128) -> usize {
+    let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 52) as usize & (JOINT_SLOTS - 1)
 }
 
 /// The letters of up to 64 consecutive letters met by each term, as bits of one word per term:
