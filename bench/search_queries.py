@@ -34,7 +34,7 @@ def norm(s):
 records = []
 for path in glob.glob(os.path.join(public, "search", "l", "*.z")):
     n = int(os.path.basename(path)[:-2])
-    r = json.loads(zlib.decompress(open(path, "rb").read()))
+    r = json.loads(zlib.decompress(open(path, "rb").read()).decode("gb18030"))
     records.append((n, r["u"], norm(r["s"]), r["s"]))
 records.sort()
 letters = [json.loads(l) for l in open(manifest_path, encoding="utf-8") if l.strip()]
