@@ -317,6 +317,16 @@ enum Loaded {
     Failed(Vec<Diagnostic>),
 }
 
+/// A page rendered and written: its place in the plan, its hash, and its SHA-256 if it is a
+/// letter's page.
+type RenderedPage = (usize, u128, Option<[u8; 32]>);
+
+/// Why a page was not rendered and written.
+enum PageFailure {
+    Template(Diagnostic),
+    Output(BuildError),
+}
+
 /// An output file of this build.
 struct OutFile {
     fingerprint: u64,
@@ -328,7 +338,50 @@ struct OutFile {
 enum Content {
     /// Unchanged: the copy under `output/` (and the published one) is it.
     Kept(FileStamp, FileStamp),
-    New(Vec<u8>),
+    /// New: written to `output/<path>.dafu-new` (see [`NewFiles`]).
+    New,
+}
+
+/// New output files, written as soon as they are made to `output/<path>.dafu-new` in the cache,
+/// where both ways of publishing take them from: a build holds no page in memory (a first build of
+/// 10,000 letters held 230 MB of pages while it made the search index). Those still there when
+/// this is dropped are removed: the build failed before publishing them, or they were published in
+/// place and are the same as before.
+struct NewFiles<'a> {
+    cached: &'a Path,
+    written: std::sync::Mutex<Vec<String>>,
+}
+
+impl<'a> NewFiles<'a> {
+    fn new(cached: &'a Path) -> NewFiles<'a> {
+        NewFiles {
+            cached,
+            written: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Writes a new output file; `path` is relative to the output root.
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), BuildError> {
+        let temp = with_suffix(&self.cached.join(path), NEW);
+        if let Some(parent) = temp.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+        }
+        fs::write(&temp, bytes).map_err(|e| io_error("write", &temp, e))?;
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_owned());
+        Ok(())
+    }
+}
+
+impl Drop for NewFiles<'_> {
+    fn drop(&mut self) {
+        let written = self.written.get_mut().unwrap_or_else(|e| e.into_inner());
+        for path in written.iter() {
+            let _ = fs::remove_file(with_suffix(&self.cached.join(path), NEW));
+        }
+    }
 }
 
 /// Builds with the cache in `dir`; writes the list of changes to `changes_file` if given.
@@ -465,25 +518,36 @@ pub fn build(
     parsed += hydrate(&mut archive, &stale, &whole, &files, &config)?;
     timings.lap("parse shown letters");
 
-    let rendered: Vec<Result<(usize, Vec<u8>), Diagnostic>> = plan
+    let new_files = NewFiles::new(&cached_dir);
+    // Each page written as it is rendered: (hash, SHA-256 for a letter page).
+    let rendered: Vec<Result<RenderedPage, PageFailure>> = plan
         .par_iter()
         .enumerate()
         .filter(|(i, _)| decided[*i].1.is_none())
         .map(|(i, page)| {
-            render::render(page, &archive, &config, &theme)
-                .map(|html| (i, html))
-                .map_err(|e| theme.error(&e))
+            let html = render::render(page, &archive, &config, &theme)
+                .map_err(|e| PageFailure::Template(theme.error(&e)))?;
+            new_files
+                .write(&page.path, &html)
+                .map_err(PageFailure::Output)?;
+            let is_letter = matches!(page.kind, PageKind::Letter(_));
+            let sha256 = is_letter.then(|| sha256_bytes(&html));
+            Ok((i, changes::content_hash(&html), sha256))
         })
         .collect();
-    let mut fresh: HashMap<usize, Vec<u8>> = HashMap::with_capacity(rendered.len());
+    let mut fresh: HashMap<usize, (u128, Option<[u8; 32]>)> =
+        HashMap::with_capacity(rendered.len());
     let mut template_errors: Vec<Diagnostic> = Vec::new();
     for result in rendered {
         match result {
-            Ok((i, html)) => {
-                fresh.insert(i, html);
+            Ok((i, hash, sha256)) => {
+                fresh.insert(i, (hash, sha256));
             }
-            Err(d) if !template_errors.contains(&d) => template_errors.push(d),
-            Err(_) => {}
+            Err(PageFailure::Template(d)) if !template_errors.contains(&d) => {
+                template_errors.push(d)
+            }
+            Err(PageFailure::Template(_)) => {}
+            Err(PageFailure::Output(e)) => return Err(e),
         }
     }
     if !template_errors.is_empty() {
@@ -514,11 +578,11 @@ pub fn build(
                     content: Content::Kept(entry.cached, entry.published),
                 }
             }
-            (None, Some(bytes)) => OutFile {
+            (None, Some((hash, sha256))) => OutFile {
                 fingerprint: fp,
-                hash: changes::content_hash(&bytes),
-                sha256: is_letter.then(|| sha256_bytes(&bytes)),
-                content: Content::New(bytes),
+                hash,
+                sha256,
+                content: Content::New,
             },
             (None, None) => unreachable!("every page is kept or rendered"),
         };
@@ -568,6 +632,20 @@ pub fn build(
             Some(manifest::render_reusing(&archive, &config, &sha256, &reuse))
         }
     };
+    // Every page is written: the letters' HTML is not read again, and the search index can use its
+    // memory, as in `crate::publish`. The cache's records keep the letters without their bodies:
+    // given copies without them, they leave the archive's letters to be changed.
+    for letter in letters.iter_mut().filter(|l| !l.body_html.is_empty()) {
+        let mut bare = (**letter).clone();
+        bare.body_html = String::new();
+        bare.body_text = String::new();
+        *letter = Arc::new(bare);
+    }
+    for letter in archive.letters.iter_mut().chain(&mut archive.unlisted) {
+        if let Some(letter) = Arc::get_mut(letter) {
+            letter.body_html = String::new();
+        }
+    }
     // The search index: letter n's result file is kept while its fingerprint is; the term chunks
     // are updated from the previous ones for the letters that changed (`search::update_index`),
     // or, when that is not possible, made again from every letter.
@@ -631,28 +709,35 @@ pub fn build(
         (path.clone(), fp, kept(path, fp), Some(bytes.clone()))
     }))
     .collect::<Vec<_>>();
-    for (path, fp, kept, bytes) in extra {
-        let file = match (kept, bytes) {
-            (Some(entry), _) => OutFile {
-                fingerprint: fp,
-                hash: join_hash(entry.hash),
-                sha256: None,
-                content: Content::Kept(entry.cached, entry.published),
-            },
-            (None, Some(bytes)) => OutFile {
-                fingerprint: fp,
-                hash: changes::content_hash(&bytes),
-                sha256: None,
-                content: Content::New(bytes),
-            },
-            (None, None) => {
-                return Err(BuildError::Output(format!(
-                    "`{path}` of the last build changed while this one ran; run the build again"
-                )));
-            }
-        };
-        files_out.insert(path, file);
-    }
+    let extra_files = extra
+        .into_par_iter()
+        .map(|(path, fp, kept, bytes)| {
+            let file = match (kept, bytes) {
+                (Some(entry), _) => OutFile {
+                    fingerprint: fp,
+                    hash: join_hash(entry.hash),
+                    sha256: None,
+                    content: Content::Kept(entry.cached, entry.published),
+                },
+                (None, Some(bytes)) => {
+                    new_files.write(&path, &bytes)?;
+                    OutFile {
+                        fingerprint: fp,
+                        hash: changes::content_hash(&bytes),
+                        sha256: None,
+                        content: Content::New,
+                    }
+                }
+                (None, None) => {
+                    return Err(BuildError::Output(format!(
+                        "`{path}` of the last build changed while this one ran; run the build again"
+                    )));
+                }
+            };
+            Ok((path, file))
+        })
+        .collect::<Result<Vec<(String, OutFile)>, BuildError>>()?;
+    files_out.extend(extra_files);
     timings.lap("manifest, assets");
 
     // What changed since the previous output, for --changes and for publishing in place.
@@ -1177,7 +1262,9 @@ fn publish_whole(
         .map(|&(path, file)| {
             let to = staged.join(path);
             let result = match &file.content {
-                Content::New(bytes) => fs::write(&to, bytes).map(|()| false),
+                Content::New => {
+                    link_or_copy(&with_suffix(&cached.join(path), NEW), &to).map(|()| false)
+                }
                 Content::Kept(..) => match fs::hard_link(cached.join(path), &to) {
                     Ok(()) => Ok(true),
                     Err(_) => fs::copy(cached.join(path), &to).map(|_| false),
@@ -1205,14 +1292,9 @@ fn publish_whole(
                     let p = file_stamp(&published).ok_or_else(missing)?;
                     Ok((path.clone(), (cached_stamp, p)))
                 }
-                Content::New(_) => {
-                    if let Some(parent) = copy.parent() {
-                        fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
-                    }
-                    let temp = with_suffix(&copy, NEW);
-                    let _ = fs::remove_file(&temp);
-                    link_or_copy(&published, &temp)
-                        .and_then(|()| fs::rename(&temp, &copy))
+                Content::New => {
+                    // Written before, and linked (or copied) into the published folder.
+                    fs::rename(with_suffix(&copy, NEW), &copy)
                         .map_err(|e| io_error("write", &copy, e))?;
                     let p = file_stamp(&published).ok_or_else(missing)?;
                     let c = file_stamp(&copy).ok_or_else(missing)?;
@@ -1282,21 +1364,18 @@ fn publish_in_place(
                 continue;
             }
             let Some(OutFile {
-                content: Content::New(bytes),
+                content: Content::New,
                 ..
             }) = files.get(path)
             else {
                 return Err(io::Error::other(format!("no new content for `{path}`")));
             };
+            // Written before (see `NewFiles`), and left for publishing whole if this fails.
             let copy = with_suffix(&cached.join(path), NEW);
             let public = with_suffix(&out.join(path), NEW);
-            for p in [&copy, &public] {
-                if let Some(parent) = p.parent() {
-                    fs::create_dir_all(parent)?;
-                }
+            if let Some(parent) = public.parent() {
+                fs::create_dir_all(parent)?;
             }
-            prepared.push(copy.clone());
-            fs::write(&copy, bytes)?;
             prepared.push(public.clone());
             link_or_copy(&copy, &public)?;
         }
@@ -1384,7 +1463,7 @@ fn publish_in_place(
         .map(|(path, file)| {
             let stamp = match &file.content {
                 Content::Kept(cached, published) => (*cached, *published),
-                Content::New(_) => (
+                Content::New => (
                     file_stamp(&cached.join(path)).unwrap_or_default(),
                     file_stamp(&out.join(path)).unwrap_or_default(),
                 ),
@@ -1421,16 +1500,17 @@ mod tests {
             fs::write(dir.join("c/keep.html"), "K").unwrap();
         }
         let before = crate::changes::hash_tree(&out).unwrap();
-        let new = |bytes: &str| OutFile {
-            fingerprint: 0,
-            hash: changes::content_hash(bytes.as_bytes()),
-            sha256: None,
-            content: Content::New(bytes.as_bytes().to_vec()),
+        let new = |path: &str, bytes: &str| {
+            fs::write(with_suffix(&cached.join(path), NEW), bytes).unwrap();
+            let file = OutFile {
+                fingerprint: 0,
+                hash: changes::content_hash(bytes.as_bytes()),
+                sha256: None,
+                content: Content::New,
+            };
+            (path.to_owned(), file)
         };
-        let files = BTreeMap::from([
-            ("a.html".to_owned(), new("A2")),
-            ("c".to_owned(), new("a file where a folder is")),
-        ]);
+        let files = BTreeMap::from([new("a.html", "A2"), new("c", "a file where a folder is")]);
         let changes = Changes {
             base: Base::Cache,
             files: vec![
@@ -1441,6 +1521,10 @@ mod tests {
         };
         assert!(publish_in_place(&out, &cached, &files, &changes).is_err());
         assert_eq!(crate::changes::hash_tree(&out).unwrap(), before);
+        // The new files are left for publishing whole (`NewFiles` removes them if that fails too).
+        for path in files.keys() {
+            fs::remove_file(with_suffix(&cached.join(path), NEW)).unwrap();
+        }
         assert_eq!(crate::changes::hash_tree(&cached).unwrap(), before);
     }
 

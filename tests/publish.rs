@@ -301,6 +301,28 @@ fn a_failed_cached_build_changes_nothing() {
 }
 
 #[test]
+fn a_cached_build_that_fails_in_a_template_leaves_the_cache_and_the_site_as_they_were() {
+    let site = Site::fixture("basic");
+    cached_build(&site);
+    let public = site.output();
+    let cache = snapshot_dir(&site.path(CACHE));
+    // Only the letters' pages fail: the other pages are rendered, and written beside the cache's
+    // copies, before the build stops.
+    site.write(
+        "themes/default/templates/letter.html",
+        "{% extends \"default/letter.html\" %}\n{% block title %}{{ letter.no_such_field.deeper }}{% endblock %}\n",
+    );
+    let run = site.run(&["build", "--cache", CACHE]);
+    run.failure();
+    assert!(
+        run.stderr()
+            .starts_with("themes/default/templates/letter.html:2:")
+    );
+    assert_eq!(site.output(), public);
+    assert_eq!(snapshot_dir(&site.path(CACHE)), cache);
+}
+
+#[test]
 fn without_a_cache_changes_are_relative_to_the_output_folder() {
     let site = Site::fixture("basic");
     site.run(&["build", "--changes", "changes.txt"]).success();
