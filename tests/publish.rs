@@ -282,44 +282,43 @@ fn hand_edits_to_public_are_undone_by_the_next_cached_build() {
     assert_same_as_clean_build(&site);
 }
 
-#[test]
-fn a_failed_cached_build_changes_nothing() {
+/// After a cached build of the fixture, `break_site` makes the next cached build fail with an error
+/// at `error_at`: the site, the cache and the changes file must be as they were.
+fn assert_failed_cached_build_changes_nothing(break_site: impl Fn(&Site) -> &Site, error_at: &str) {
     let site = Site::fixture("basic");
     cached_build(&site);
     let public = site.output();
     let cache = snapshot_dir(&site.path(CACHE));
-    site.write("content/2023/broken.md", "---\ntitle: 坏\n");
+    break_site(&site);
     let run = site.run(&["build", "--cache", CACHE, "--changes", "changes2.txt"]);
     run.failure();
-    assert!(
-        run.stderr()
-            .starts_with("content/2023/broken.md:1:1: error:")
-    );
+    assert!(run.stderr().starts_with(error_at), "{}", run.stderr());
     assert_eq!(site.output(), public);
     assert_eq!(snapshot_dir(&site.path(CACHE)), cache);
     assert!(!site.path("changes2.txt").exists());
 }
 
 #[test]
+fn a_failed_cached_build_changes_nothing() {
+    assert_failed_cached_build_changes_nothing(
+        |site| site.write("content/2023/broken.md", "---\ntitle: 坏\n"),
+        "content/2023/broken.md:1:1: error:",
+    );
+}
+
+#[test]
 fn a_cached_build_that_fails_in_a_template_leaves_the_cache_and_the_site_as_they_were() {
-    let site = Site::fixture("basic");
-    cached_build(&site);
-    let public = site.output();
-    let cache = snapshot_dir(&site.path(CACHE));
     // Only the letters' pages fail: the other pages are rendered, and written beside the cache's
     // copies, before the build stops.
-    site.write(
-        "themes/default/templates/letter.html",
-        "{% extends \"default/letter.html\" %}\n{% block title %}{{ letter.no_such_field.deeper }}{% endblock %}\n",
+    assert_failed_cached_build_changes_nothing(
+        |site| {
+            site.write(
+                "themes/default/templates/letter.html",
+                "{% extends \"default/letter.html\" %}\n{% block title %}{{ letter.no_such_field.deeper }}{% endblock %}\n",
+            )
+        },
+        "themes/default/templates/letter.html:2:",
     );
-    let run = site.run(&["build", "--cache", CACHE]);
-    run.failure();
-    assert!(
-        run.stderr()
-            .starts_with("themes/default/templates/letter.html:2:")
-    );
-    assert_eq!(site.output(), public);
-    assert_eq!(snapshot_dir(&site.path(CACHE)), cache);
 }
 
 #[test]
