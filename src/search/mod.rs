@@ -177,11 +177,13 @@ pub fn chunk_name(first: &str) -> String {
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
     let letters = indexed(archive);
     let total = letters.len();
-    // Side by side: the lists are built one part a thread and then joined, chunked and compressed
-    // with fewer threads busy than there are; compressing the letters' files fills the gaps.
+    // The lists first, one part a thread; then they are chunked and compressed, with fewer threads
+    // busy than there are, while the letters' result files fill the gaps. (Made side by side from
+    // the start, the letters' files took a core from one part of the lists, and the other part's
+    // core then sat idle.)
+    let terms = postings::build(total, |i| source_of(letters[i]));
     let (chunks, mut files) = rayon::join(
-        || {
-            let terms = postings::build(total, |i| source_of(letters[i]));
+        move || {
             let chunks = postings::chunk(&terms, total);
             drop(terms);
             chunks
