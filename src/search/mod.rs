@@ -177,13 +177,14 @@ pub fn chunk_name(first: &str) -> String {
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
     let letters = indexed(archive);
     let total = letters.len();
-    // The lists first, one part a thread; then they are chunked and compressed, with fewer threads
-    // busy than there are, while the letters' result files fill the gaps. (Made side by side from
+    // The lists first, one part a thread; then they are sorted (on one thread), chunked and
+    // compressed while the letters' result files fill the other threads. (Made side by side from
     // the start, the letters' files took a core from one part of the lists, and the other part's
     // core then sat idle.)
-    let terms = postings::build(total, |i| source_of(letters[i]));
+    let lists = postings::read(total, |i| source_of(letters[i]));
     let (chunks, mut files) = rayon::join(
         move || {
+            let terms = lists.into_terms();
             let chunks = postings::chunk(&terms, total);
             drop(terms);
             chunks

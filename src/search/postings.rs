@@ -96,9 +96,24 @@ pub fn build<'a>(
     letters: usize,
     source: impl Fn(usize) -> Source<'a> + Sync,
 ) -> Vec<(String, List)> {
+    read(letters, source).into_terms()
+}
+
+/// Every term's letter list as read, before the terms are named and sorted ([`Lists::into_terms`],
+/// on one thread): `search::build_index` does that beside other work.
+pub struct Lists(Part);
+
+impl Lists {
+    /// Every term with its list, sorted by term.
+    pub fn into_terms(self) -> Vec<(String, List)> {
+        self.0.into_terms()
+    }
+}
+
+/// Reads every letter's terms (see [`build`]).
+pub fn read<'a>(letters: usize, source: impl Fn(usize) -> Source<'a> + Sync) -> Lists {
     // A part a thread: every part reads again the clauses and terms the others met, and holds
-    // its own maps of them. A core done early is not left idle: `search::build_index` compresses
-    // the letters' files meanwhile.
+    // its own maps of them.
     let parts = rayon::current_num_threads().max(1);
     let size = letters.div_ceil(parts).max(1);
     let ranges: Vec<std::ops::Range<usize>> = (0..letters)
@@ -113,7 +128,7 @@ pub fn build<'a>(
             earlier.join(later);
             earlier
         });
-    all.into_terms()
+    Lists(all)
 }
 
 /// The lists of a contiguous range of letters. Terms are numbered as they are first met; the maps
