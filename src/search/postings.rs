@@ -2,9 +2,10 @@
 //! files of sorted terms (after Pagefind's `chunk_index`): the browser reads a small manifest of each
 //! chunk's first term and fetches only the chunks holding its query's terms.
 //!
-//! A term is a gram of the text (see `tokenize`), a gram of the letter's heading fields with
-//! [`META`] appended (so those matches can rank first), or a whole identifier (文号, proposal number)
-//! with [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
+//! A term is a gram of the text (see `tokenize`), a joint of the text (two runs across one
+//! separator, `tokenize::for_each_joint`), a gram of the letter's heading fields with [`META`]
+//! appended (so those matches can rank first), or a whole identifier (文号, proposal number) with
+//! [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
