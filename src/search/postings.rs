@@ -484,7 +484,13 @@ fn end_unit_code(clause: &str, from_end: bool) -> u32 {
     if from_end {
         word[..len].reverse();
     }
-    (word[..len].iter().enumerate()).fold(1 << 31 | (len as u32) << 28, |code, (i, &b)| {
+    word_code(&word[..len])
+}
+
+/// The code of a word of at most four (normalised, ASCII) characters: `1 << 31 | length << 28 |
+/// its bytes, 7 bits each` (see [`CodedUnit`]).
+fn word_code(word: &[u8]) -> u32 {
+    (word.iter().enumerate()).fold(1 << 31 | (word.len() as u32) << 28, |code, (i, &b)| {
         code | (b as u32 & 0x7F) << (7 * i)
     })
 }
@@ -560,13 +566,7 @@ fn unit_code(unit: &str, word: bool) -> Option<u32> {
     if !word {
         return unit.chars().next().map(|c| c as u32);
     }
-    (unit.len() <= 4).then(|| {
-        unit.bytes()
-            .enumerate()
-            .fold(1 << 31 | (unit.len() as u32) << 28, |code, (i, b)| {
-                code | (b as u32 & 0x7F) << (7 * i)
-            })
-    })
+    (unit.len() <= 4).then(|| word_code(unit.as_bytes()))
 }
 
 /// The text of a packed gram (see [`CodedUnit`]).
