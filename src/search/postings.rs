@@ -7,7 +7,8 @@
 //! appended (so those matches can rank first), or a whole identifier (文号, proposal number) with
 //! [`ID`] appended. The markers sort right after the plain gram, so all three usually share a chunk.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
@@ -36,26 +37,86 @@ pub struct Source<'a> {
     pub ids: Vec<String>,
 }
 
-/// One term's letters (ascending positions in `Archive::letters`), kept encoded as gaps while the
-/// index is built, so 10,000 letters' lists take tens, not hundreds, of megabytes.
+/// One term's letters (ascending positions in `Archive::letters`), kept encoded while the index is
+/// built, so 10,000 letters' lists take tens, not hundreds, of megabytes: as gaps while the term is
+/// rare, and as a bitmap once the gaps would take more bytes. Most of the index's (term, letter)
+/// pairs are in the lists of common grams, which a block of 64 letters joins with one OR (see
+/// [`List::push_block`]) instead of a gap a letter.
 #[derive(Default)]
 pub struct List {
-    deltas: Vec<u8>,
+    letters: Letters,
     count: u32,
     last: u32,
+}
+
+#[derive(Default)]
+enum Letters {
+    /// The first letter, then each gap less one, as varints.
+    #[default]
+    Empty,
+    Gaps(Vec<u8>),
+    /// Bit i of word w: letter `64 * (from + w) + i`.
+    Bits {
+        words: Vec<u64>,
+        from: u32,
+    },
 }
 
 impl List {
     /// Appends a letter after every letter already in the list.
     pub fn push(&mut self, letter: u32) {
-        let delta = if self.count == 0 {
-            letter
-        } else {
-            letter - self.last - 1
-        };
-        write_varint(&mut self.deltas, delta);
+        match &mut self.letters {
+            Letters::Empty => {
+                let mut gaps = Vec::new();
+                write_varint(&mut gaps, letter);
+                self.letters = Letters::Gaps(gaps);
+            }
+            Letters::Gaps(gaps) => write_varint(gaps, letter - self.last - 1),
+            Letters::Bits { words, from } => set_bit(words, *from, letter),
+        }
         self.count += 1;
         self.last = letter;
+    }
+
+    /// Appends the letters `first + i` for each bit i of `word` (not 0), all after the list's
+    /// letters; `first` is a multiple of 64.
+    fn push_block(&mut self, first: u32, word: u64) {
+        if let Letters::Bits { words, from } = &mut self.letters {
+            let at = (first / 64 - *from) as usize;
+            if words.len() <= at {
+                words.resize(at + 1, 0);
+            }
+            words[at] |= word;
+            self.count += word.count_ones();
+            self.last = first + 63 - word.leading_zeros();
+            return;
+        }
+        let mut rest = word;
+        while rest != 0 {
+            self.push(first + rest.trailing_zeros());
+            rest &= rest - 1;
+        }
+        // A bitmap from the first letter's word on is now smaller: make it one.
+        if let Letters::Gaps(gaps) = &self.letters {
+            let first_word = read_varint(gaps, &mut 0) / 64;
+            if gaps.len() > 8 * (self.last / 64 - first_word + 1) as usize {
+                self.make_bits();
+            }
+        }
+    }
+
+    /// Turns the list into a bitmap (see [`Letters::Bits`]).
+    fn make_bits(&mut self) {
+        if matches!(self.letters, Letters::Bits { .. }) {
+            return;
+        }
+        let letters = self.letters();
+        let from = letters.first().map_or(0, |l| l / 64);
+        let mut words = Vec::new();
+        for l in letters {
+            set_bit(&mut words, from, l);
+        }
+        self.letters = Letters::Bits { words, from };
     }
 
     /// Appends `later`, whose letters all come after this list's.
@@ -67,10 +128,43 @@ impl List {
             *self = later;
             return;
         }
-        let mut pos = 0;
-        let first = read_varint(&later.deltas, &mut pos);
-        write_varint(&mut self.deltas, first - self.last - 1);
-        self.deltas.extend_from_slice(&later.deltas[pos..]);
+        match (&mut self.letters, later.letters) {
+            (Letters::Gaps(gaps), Letters::Gaps(more)) => {
+                let mut pos = 0;
+                let first = read_varint(&more, &mut pos);
+                write_varint(gaps, first - self.last - 1);
+                gaps.extend_from_slice(&more[pos..]);
+            }
+            (
+                _,
+                Letters::Bits {
+                    words: more,
+                    from: more_from,
+                },
+            ) => {
+                self.make_bits();
+                if let Letters::Bits { words, from } = &mut self.letters {
+                    let at = (more_from - *from) as usize;
+                    if words.len() < at {
+                        words.resize(at, 0);
+                    }
+                    // The two may share a word (a part's range ending within it).
+                    for (i, w) in more.into_iter().enumerate() {
+                        match words.get_mut(at + i) {
+                            Some(word) => *word |= w,
+                            None => words.push(w),
+                        }
+                    }
+                }
+            }
+            (Letters::Bits { words, from }, Letters::Gaps(more)) => {
+                for l in decode_deltas(&more, later.count) {
+                    set_bit(words, *from, l);
+                }
+            }
+            (_, Letters::Empty) => {}
+            (Letters::Empty, _) => unreachable!("a list of no letters has a count of 0"),
+        }
         self.count += later.count;
         self.last = later.last;
     }
@@ -84,8 +178,62 @@ impl List {
     }
 
     pub fn letters(&self) -> Vec<u32> {
-        decode_deltas(&self.deltas, self.count)
+        match &self.letters {
+            Letters::Empty => Vec::new(),
+            Letters::Gaps(gaps) => decode_deltas(gaps, self.count),
+            Letters::Bits { words, from } => {
+                let mut out = Vec::with_capacity(self.count as usize);
+                for (i, &word) in words.iter().enumerate() {
+                    let base = 64 * (*from + i as u32);
+                    let mut rest = word;
+                    while rest != 0 {
+                        out.push(base + rest.trailing_zeros());
+                        rest &= rest - 1;
+                    }
+                }
+                out
+            }
+        }
     }
+
+    /// The bytes of the list's gaps as varints (see [`Letters::Gaps`]).
+    fn gap_bytes(&self) -> usize {
+        match &self.letters {
+            Letters::Empty => 0,
+            Letters::Gaps(gaps) => gaps.len(),
+            Letters::Bits { .. } => {
+                let mut last: Option<u32> = None;
+                let mut bytes = 0;
+                for l in self.letters() {
+                    bytes += varint_len(last.map_or(l, |last| l - last - 1));
+                    last = Some(l);
+                }
+                bytes
+            }
+        }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match &mut self.letters {
+            Letters::Gaps(gaps) => gaps.shrink_to_fit(),
+            Letters::Bits { words, .. } => words.shrink_to_fit(),
+            Letters::Empty => {}
+        }
+    }
+}
+
+/// Sets the bit of `letter` in a bitmap whose first word is word `from` (see [`Letters::Bits`]).
+fn set_bit(words: &mut Vec<u64>, from: u32, letter: u32) {
+    let at = (letter / 64 - from) as usize;
+    if words.len() <= at {
+        words.resize(at + 1, 0);
+    }
+    words[at] |= 1 << (letter % 64);
+}
+
+/// The bytes of `v` as a varint.
+fn varint_len(v: u32) -> usize {
+    (32 - (v | 1).leading_zeros()).div_ceil(7) as usize
 }
 
 /// Builds every term's letter list. The letters are cut into a few contiguous parts read in
@@ -116,7 +264,8 @@ pub fn read<'a>(letters: usize, source: impl Fn(usize) -> Source<'a> + Sync) -> 
     // A part a thread: every part reads again the clauses and terms the others met, and holds
     // its own maps of them.
     let parts = rayon::current_num_threads().max(1);
-    let size = letters.div_ceil(parts).max(1);
+    // Whole blocks of 64 letters a part, so that no word of a bitmap is split between parts.
+    let size = letters.div_ceil(parts).next_multiple_of(64).max(64);
     let ranges: Vec<std::ops::Range<usize>> = (0..letters)
         .step_by(size)
         .map(|first| first..(first + size).min(letters))
@@ -230,10 +379,11 @@ const HEADING: usize = 1;
 fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source<'a>) -> Part {
     let mut part = Part::default();
     let mut block = Block::default();
-    // Per section, clause text → its terms in `clause_terms`, and the hashes of clauses met once
-    // (a hash shared by two clauses only makes the second one remembered at once).
-    let mut clauses: [HashMap<Box<str>, (u32, u32), Fx>; 2] = Default::default();
-    let mut met: [HashSet<u64, Fx>; 2] = Default::default();
+    // Per section, a clause's 128-bit hash → where its terms are in `clause_terms`, or
+    // [`MET_ONCE`]. Keyed by hash alone: no clause text is kept or compared, and one probe of a
+    // map of small entries finds it. (Among millions of clauses, two sharing a 128-bit hash is
+    // less likely than a fault in the memory holding them.)
+    let mut clauses: [HashMap<u128, (u32, u32), Fx>; 2] = Default::default();
     let mut clause_terms: Vec<u32> = Vec::new();
     let mut fresh: Vec<u32> = Vec::new();
     let mut units = Vec::new();
@@ -260,20 +410,29 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                         *slot = (key, id);
                         block.mark(&[id], letter, part.lists.len());
                     }
-                    if let Some(&(from, len)) = clauses[section].get(clause) {
-                        let terms = &clause_terms[from as usize..(from + len) as usize];
-                        block.mark(terms, letter, part.lists.len());
-                        return;
-                    }
+                    let hash = xxhash_rust::xxh3::xxh3_128(clause.as_bytes());
+                    let known = match clauses[section].entry(hash) {
+                        Entry::Occupied(e) if *e.get() != MET_ONCE => {
+                            let (from, len) = *e.get();
+                            let terms = &clause_terms[from as usize..(from + len) as usize];
+                            block.mark(terms, letter, part.lists.len());
+                            return;
+                        }
+                        Entry::Occupied(e) => Some(e),
+                        Entry::Vacant(e) => {
+                            e.insert(MET_ONCE);
+                            None
+                        }
+                    };
                     fresh.clear();
                     for_each_coded_run(clause, &mut units, |run| {
                         for_each_gram_key(clause, run, |key| fresh.push(part.intern(section, key)));
                     });
                     block.mark(&fresh, letter, part.lists.len());
-                    if !met[section].insert(xxhash_rust::xxh3::xxh3_64(clause.as_bytes())) {
-                        let from = clause_terms.len() as u32;
+                    // Met before: remember its terms now.
+                    if let Some(mut known) = known {
+                        *known.get_mut() = (clause_terms.len() as u32, fresh.len() as u32);
                         clause_terms.extend_from_slice(&fresh);
-                        clauses[section].insert(clause.into(), (from, fresh.len() as u32));
                     }
                 });
             }
@@ -290,9 +449,12 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
     }
     block.flush(&mut part.lists);
     // Lists grow by doubling: give back the spare half while other parts are read.
-    part.lists.iter_mut().for_each(|l| l.deltas.shrink_to_fit());
+    part.lists.iter_mut().for_each(List::shrink_to_fit);
     part
 }
+
+/// A clause's entry in `read_part` while it has been met once: its terms are not kept yet.
+const MET_ONCE: (u32, u32) = (u32::MAX, 0);
 
 /// How many joints `read_part` keeps at hand (see `recent_joints`).
 const JOINT_SLOTS: usize = 1 << 12;
@@ -320,11 +482,12 @@ struct Block {
 impl Block {
     /// Begins letter `letter`, writing the block out first when the letter is past it.
     fn start(&mut self, letter: u32, lists: &mut [List]) {
+        // Blocks start at multiples of 64, so a block is one word of a list's bitmap.
         if self.touched.is_empty() {
-            self.first = letter;
+            self.first = letter & !63;
         } else if letter - self.first >= 64 {
             self.flush(lists);
-            self.first = letter;
+            self.first = letter & !63;
         }
     }
 
@@ -347,12 +510,7 @@ impl Block {
     fn flush(&mut self, lists: &mut [List]) {
         for &id in &self.touched {
             let word = std::mem::take(&mut self.words[id as usize]);
-            let list = &mut lists[id as usize];
-            let mut rest = word;
-            while rest != 0 {
-                list.push(self.first + rest.trailing_zeros());
-                rest &= rest - 1;
-            }
+            lists[id as usize].push_block(self.first, word);
         }
         self.touched.clear();
     }
@@ -607,14 +765,42 @@ fn decode_deltas(bytes: &[u8], count: u32) -> Vec<u32> {
 /// smaller (a common gram such as `科技` is in nearly every letter).
 pub fn encode_list(list: &List, total: usize) -> (bool, Vec<u8>) {
     let bitmap_len = total.div_ceil(8);
-    if bitmap_len < list.deltas.len() {
+    // Each letter takes at least a byte as a gap: more letters than the bitmap's bytes, and the
+    // bitmap is smaller without counting the gaps' bytes.
+    if list.len() > bitmap_len || bitmap_len < list.gap_bytes() {
         let mut bitmap = vec![0u8; bitmap_len];
-        for l in list.letters() {
-            bitmap[l as usize / 8] |= 1 << (l % 8);
+        match &list.letters {
+            Letters::Bits { words, from } => {
+                for (i, word) in words.iter().enumerate() {
+                    let at = 8 * (*from as usize + i);
+                    if at >= bitmap_len {
+                        break;
+                    }
+                    let bytes = word.to_le_bytes();
+                    let n = (bitmap_len - at).min(8);
+                    bitmap[at..at + n].copy_from_slice(&bytes[..n]);
+                }
+            }
+            _ => {
+                for l in list.letters() {
+                    bitmap[l as usize / 8] |= 1 << (l % 8);
+                }
+            }
         }
         (true, bitmap)
     } else {
-        (false, list.deltas.clone())
+        match &list.letters {
+            Letters::Gaps(gaps) => (false, gaps.clone()),
+            _ => {
+                let mut gaps = Vec::with_capacity(list.gap_bytes());
+                let mut last: Option<u32> = None;
+                for l in list.letters() {
+                    write_varint(&mut gaps, last.map_or(l, |last| l - last - 1));
+                    last = Some(l);
+                }
+                (false, gaps)
+            }
+        }
     }
 }
 
@@ -862,6 +1048,63 @@ mod tests {
             l.push(x);
         }
         l
+    }
+
+    /// A list made as the index makes it: blocks of 64 letters pushed a word at a time (turning
+    /// into a bitmap when that is smaller), split into parts joined in order.
+    fn list_by_blocks(letters: &[u32], split: u32) -> List {
+        let by_blocks = |letters: &[u32]| {
+            let mut list = List::default();
+            let mut block: Option<(u32, u64)> = None;
+            for &l in letters {
+                match &mut block {
+                    Some((first, word)) if l - *first < 64 => *word |= 1 << (l - *first),
+                    _ => {
+                        if let Some((first, word)) = block {
+                            list.push_block(first, word);
+                        }
+                        block = Some((l & !63, 1 << (l % 64)));
+                    }
+                }
+            }
+            if let Some((first, word)) = block {
+                list.push_block(first, word);
+            }
+            list
+        };
+        let (early, late): (Vec<u32>, Vec<u32>) = letters.iter().partition(|&&l| l < split);
+        let mut list = by_blocks(&early);
+        list.append(by_blocks(&late));
+        list
+    }
+
+    proptest::proptest! {
+        /// However a list was made, as gaps or as a bitmap, it holds the same letters and is
+        /// written the same (what a chunk holds must not depend on how the build read it).
+        #[test]
+        fn a_list_is_the_same_as_gaps_or_as_a_bitmap(
+            letters in proptest::collection::btree_set(0u32..3000, 0..400),
+            split in 0u32..3000,
+            total_extra in 0usize..100,
+        ) {
+            let letters: Vec<u32> = letters.into_iter().collect();
+            let total = 3000 + total_extra;
+            let plain = list(&letters);
+            for split in [split, split & !63] {
+                let made = list_by_blocks(&letters, split);
+                proptest::prop_assert_eq!(made.letters(), letters.clone());
+                proptest::prop_assert_eq!(made.len(), letters.len());
+                proptest::prop_assert_eq!(made.gap_bytes(), plain.gap_bytes());
+                proptest::prop_assert_eq!(encode_list(&made, total), encode_list(&plain, total));
+                // And once turned into a bitmap whatever its size.
+                let mut bits = list_by_blocks(&letters, split);
+                bits.make_bits();
+                proptest::prop_assert_eq!(encode_list(&bits, total), encode_list(&plain, total));
+                let mut more = list_by_blocks(&letters, split);
+                more.push(5000);
+                proptest::prop_assert_eq!(more.letters().last().copied(), Some(5000));
+            }
+        }
     }
 
     #[test]
