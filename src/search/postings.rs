@@ -390,6 +390,7 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
     // The joints met last, by a few bits of their key: a joint is met at every clause's start, and
     // the common ones (`、` or `，` between common characters) are found here, not in the large map.
     let mut recent_joints = vec![(0u128, 0u32); JOINT_SLOTS];
+    let mut found: Vec<Found> = Vec::new();
     for i in letters {
         let letter = i as u32;
         block.start(letter, &mut part.lists);
@@ -398,43 +399,62 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
         let sections: [&[&str]; 2] = [&whole, &[&source.text[..source.meta_len]]];
         for (section, pieces) in sections.into_iter().enumerate() {
             let mut gap = Gap::default();
-            for text in pieces {
+            for (piece, text) in pieces.iter().enumerate() {
                 for_each_clause(text, &mut gap, |clause, joint| {
-                    // Joints of the whole text only: a heading's are in it too.
-                    if let Some(key) = joint.filter(|_| section == 0) {
-                        let slot = &mut recent_joints[joint_slot(key)];
-                        let id = match *slot {
-                            (k, id) if k == key => id,
-                            _ => part.intern(0, GramKey::Packed(key)),
-                        };
-                        *slot = (key, id);
-                        block.mark(&[id], letter, part.lists.len());
-                    }
-                    let hash = xxhash_rust::xxh3::xxh3_128(clause.as_bytes());
-                    let known = match clauses[section].entry(hash) {
-                        Entry::Occupied(e) if *e.get() != MET_ONCE => {
-                            let (from, len) = *e.get();
-                            let terms = &clause_terms[from as usize..(from + len) as usize];
-                            block.mark(terms, letter, part.lists.len());
-                            return;
-                        }
-                        Entry::Occupied(e) => Some(e),
-                        Entry::Vacant(e) => {
-                            e.insert(MET_ONCE);
-                            None
-                        }
-                    };
-                    fresh.clear();
-                    for_each_coded_run(clause, &mut units, |run| {
-                        for_each_gram_key(clause, run, |key| fresh.push(part.intern(section, key)));
+                    let start = clause.as_ptr() as usize - text.as_ptr() as usize;
+                    found.push(Found {
+                        piece,
+                        range: start..start + clause.len(),
+                        joint,
+                        hash: xxhash_rust::xxh3::xxh3_128(clause.as_bytes()),
                     });
-                    block.mark(&fresh, letter, part.lists.len());
-                    // Met before: remember its terms now.
-                    if let Some(mut known) = known {
-                        *known.get_mut() = (clause_terms.len() as u32, fresh.len() as u32);
-                        clause_terms.extend_from_slice(&fresh);
-                    }
                 });
+            }
+            // The letter's clauses looked up all at once, and the terms of those met before
+            // fetched ahead: each lookup is independent of the others, so their waits on memory
+            // overlap instead of coming one after another.
+            for f in &found {
+                if let Some(&(from, _)) = clauses[section].get(&f.hash)
+                    && from != MET_ONCE.0
+                {
+                    prefetch(clause_terms.as_ptr().wrapping_add(from as usize));
+                }
+            }
+            for f in found.drain(..) {
+                let clause = &pieces[f.piece][f.range];
+                // Joints of the whole text only: a heading's are in it too.
+                if let Some(key) = f.joint.filter(|_| section == 0) {
+                    let slot = &mut recent_joints[joint_slot(key)];
+                    let id = match *slot {
+                        (k, id) if k == key => id,
+                        _ => part.intern(0, GramKey::Packed(key)),
+                    };
+                    *slot = (key, id);
+                    block.mark(&[id], letter, part.lists.len());
+                }
+                let known = match clauses[section].entry(f.hash) {
+                    Entry::Occupied(e) if *e.get() != MET_ONCE => {
+                        let (from, len) = *e.get();
+                        let terms = &clause_terms[from as usize..(from + len) as usize];
+                        block.mark(terms, letter, part.lists.len());
+                        continue;
+                    }
+                    Entry::Occupied(e) => Some(e),
+                    Entry::Vacant(e) => {
+                        e.insert(MET_ONCE);
+                        None
+                    }
+                };
+                fresh.clear();
+                for_each_coded_run(clause, &mut units, |run| {
+                    for_each_gram_key(clause, run, |key| fresh.push(part.intern(section, key)));
+                });
+                block.mark(&fresh, letter, part.lists.len());
+                // Met before: remember its terms now.
+                if let Some(mut known) = known {
+                    *known.get_mut() = (clause_terms.len() as u32, fresh.len() as u32);
+                    clause_terms.extend_from_slice(&fresh);
+                }
             }
         }
         for id in &source.ids {
@@ -451,6 +471,26 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
     // Lists grow by doubling: give back the spare half while other parts are read.
     part.lists.iter_mut().for_each(List::shrink_to_fit);
     part
+}
+
+/// A clause of a letter's section as `read_part` found it: in which piece of the section, where,
+/// the joint it makes with the clause before, and its hash.
+struct Found {
+    piece: usize,
+    range: std::ops::Range<usize>,
+    joint: Option<u128>,
+    hash: u128,
+}
+
+/// Asks the processor to fetch the memory at `p` into its cache, ahead of its use.
+#[inline]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it reads nothing into the program and never faults,
+    // whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
 }
 
 /// A clause's entry in `read_part` while it has been met once: its terms are not kept yet.
