@@ -177,10 +177,10 @@ pub fn chunk_name(first: &str) -> String {
 pub fn build_index(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)> {
     let letters = indexed(archive);
     let total = letters.len();
-    // The lists first, one part a thread; then they are sorted (on one thread), chunked and
-    // compressed while the letters' result files fill the other threads. (Made side by side from
-    // the start, the letters' files took a core from one part of the lists, and the other part's
-    // core then sat idle.)
+    // The lists first, one part a thread; then the parts are joined and the terms sorted (on one
+    // thread), chunked and compressed while the letters' result files fill the other threads.
+    // (Made side by side from the start, the letters' files took a core from one part of the
+    // lists, and the other part's core then sat idle.)
     let lists = postings::read(total, |i| source_of(letters[i]));
     let (chunks, mut files) = rayon::join(
         move || {

@@ -248,14 +248,20 @@ pub fn build<'a>(
     read(letters, source).into_terms()
 }
 
-/// Every term's letter list as read, before the terms are named and sorted ([`Lists::into_terms`],
-/// on one thread): `search::build_index` does that beside other work.
-pub struct Lists(Part);
+/// Every term's letter list as read, in parts, before the parts are joined and the terms named and
+/// sorted ([`Lists::into_terms`], on one thread): `search::build_index` does that beside other
+/// work.
+pub struct Lists(Vec<Part>);
 
 impl Lists {
     /// Every term with its list, sorted by term.
     pub fn into_terms(self) -> Vec<(String, List)> {
-        self.0.into_terms()
+        let mut parts = self.0.into_iter();
+        let mut all = parts.next().unwrap_or_default();
+        for later in parts {
+            all.join(later);
+        }
+        all.into_terms()
     }
 }
 
@@ -270,15 +276,12 @@ pub fn read<'a>(letters: usize, source: impl Fn(usize) -> Source<'a> + Sync) -> 
         .step_by(size)
         .map(|first| first..(first + size).min(letters))
         .collect();
-    // Joined in letter order as they are read, so that few parts are held at once.
-    let all = ranges
-        .into_par_iter()
-        .map(|range| read_part(range, &source))
-        .reduce(Part::default, |mut earlier, later| {
-            earlier.join(later);
-            earlier
-        });
-    Lists(all)
+    Lists(
+        ranges
+            .into_par_iter()
+            .map(|range| read_part(range, &source))
+            .collect(),
+    )
 }
 
 /// The lists of a contiguous range of letters. Terms are numbered as they are first met; the maps
@@ -379,12 +382,12 @@ const HEADING: usize = 1;
 fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Source<'a>) -> Part {
     let mut part = Part::default();
     let mut block = Block::default();
-    // Per section, a clause's 128-bit hash → where its terms are in `clause_terms`, or
+    // Per section, a clause's 128-bit hash → its number among the remembered clauses, or
     // [`MET_ONCE`]. Keyed by hash alone: no clause text is kept or compared, and one probe of a
     // map of small entries finds it. (Among millions of clauses, two sharing a 128-bit hash is
     // less likely than a fault in the memory holding them.)
-    let mut clauses: [HashMap<u128, (u32, u32), Fx>; 2] = Default::default();
-    let mut clause_terms: Vec<u32> = Vec::new();
+    let mut clauses: [HashMap<u128, u32, Fx>; 2] = Default::default();
+    let mut remembered = Remembered::default();
     let mut fresh: Vec<u32> = Vec::new();
     let mut units = Vec::new();
     // The joints met last, by a few bits of their key: a joint is met at every clause's start, and
@@ -393,7 +396,7 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
     let mut found: Vec<Found> = Vec::new();
     for i in letters {
         let letter = i as u32;
-        block.start(letter, &mut part.lists);
+        block.start(letter, &mut part.lists, &remembered);
         let source = source(i);
         let whole: [&str; 2] = [&source.text, source.body];
         let sections: [&[&str]; 2] = [&whole, &[&source.text[..source.meta_len]]];
@@ -410,14 +413,14 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                     });
                 });
             }
-            // The letter's clauses looked up all at once, and the terms of those met before
+            // The letter's clauses looked up all at once, and the marks of those remembered
             // fetched ahead: each lookup is independent of the others, so their waits on memory
             // overlap instead of coming one after another.
             for f in &found {
-                if let Some(&(from, _)) = clauses[section].get(&f.hash)
-                    && from != MET_ONCE.0
+                if let Some(&clause) = clauses[section].get(&f.hash)
+                    && clause != MET_ONCE
                 {
-                    prefetch(clause_terms.as_ptr().wrapping_add(from as usize));
+                    prefetch(block.clause_words.as_ptr().wrapping_add(clause as usize));
                 }
             }
             for f in found.drain(..) {
@@ -434,9 +437,7 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                 }
                 let known = match clauses[section].entry(f.hash) {
                     Entry::Occupied(e) if *e.get() != MET_ONCE => {
-                        let (from, len) = *e.get();
-                        let terms = &clause_terms[from as usize..(from + len) as usize];
-                        block.mark(terms, letter, part.lists.len());
+                        block.mark_clause(*e.get(), letter, remembered.len());
                         continue;
                     }
                     Entry::Occupied(e) => Some(e),
@@ -452,8 +453,7 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                 block.mark(&fresh, letter, part.lists.len());
                 // Met before: remember its terms now.
                 if let Some(mut known) = known {
-                    *known.get_mut() = (clause_terms.len() as u32, fresh.len() as u32);
-                    clause_terms.extend_from_slice(&fresh);
+                    *known.get_mut() = remembered.add(&fresh);
                 }
             }
         }
@@ -467,7 +467,7 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
             }
         }
     }
-    block.flush(&mut part.lists);
+    block.flush(&mut part.lists, &remembered);
     // Lists grow by doubling: give back the spare half while other parts are read.
     part.lists.iter_mut().for_each(List::shrink_to_fit);
     part
@@ -494,7 +494,34 @@ fn prefetch<T>(p: *const T) {
 }
 
 /// A clause's entry in `read_part` while it has been met once: its terms are not kept yet.
-const MET_ONCE: (u32, u32) = (u32::MAX, 0);
+const MET_ONCE: u32 = u32::MAX;
+
+/// The terms of the clauses `read_part` remembers, numbered as they are remembered.
+#[derive(Default)]
+struct Remembered {
+    /// Per clause, where its terms are in `terms`, and how many.
+    spans: Vec<(u32, u32)>,
+    terms: Vec<u32>,
+}
+
+impl Remembered {
+    /// Remembers a clause's terms; gives its number.
+    fn add(&mut self, terms: &[u32]) -> u32 {
+        self.spans
+            .push((self.terms.len() as u32, terms.len() as u32));
+        self.terms.extend_from_slice(terms);
+        (self.spans.len() - 1) as u32
+    }
+
+    fn terms(&self, clause: u32) -> &[u32] {
+        let (from, len) = self.spans[clause as usize];
+        &self.terms[from as usize..(from + len) as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+}
 
 /// How many joints `read_part` keeps at hand (see `recent_joints`).
 const JOINT_SLOTS: usize = 1 << 12;
@@ -508,7 +535,10 @@ fn joint_slot(key: u128) -> usize {
 /// The letters of up to 64 consecutive letters met by each term, as bits of one word per term:
 /// marking a term is a bit set in a small array (a term met again in the same letter costs
 /// nothing more), and each term's list is written once a block, all its letters of the block in a
-/// row, instead of once a letter at a far place in memory.
+/// row, instead of once a letter at a far place in memory. A remembered clause is marked as a
+/// whole, and its terms once a block: set phrases come in most letters of a block, and marking
+/// their terms at each was most of the index's reading (98 million marks for 10,000 letters,
+/// against 23 million once a block).
 #[derive(Default)]
 struct Block {
     /// The block's first letter.
@@ -517,18 +547,34 @@ struct Block {
     words: Vec<u64>,
     /// The terms with a bit set, each once.
     touched: Vec<u32>,
+    /// Per remembered clause, bit i: letter `first + i` has it.
+    clause_words: Vec<u64>,
+    /// The clauses with a bit set, each once.
+    touched_clauses: Vec<u32>,
 }
 
 impl Block {
     /// Begins letter `letter`, writing the block out first when the letter is past it.
-    fn start(&mut self, letter: u32, lists: &mut [List]) {
+    fn start(&mut self, letter: u32, lists: &mut [List], remembered: &Remembered) {
         // Blocks start at multiples of 64, so a block is one word of a list's bitmap.
-        if self.touched.is_empty() {
+        if self.touched.is_empty() && self.touched_clauses.is_empty() {
             self.first = letter & !63;
         } else if letter - self.first >= 64 {
-            self.flush(lists);
+            self.flush(lists, remembered);
             self.first = letter & !63;
         }
+    }
+
+    /// Marks remembered clause `clause` as in `letter`; `count` clauses are remembered so far.
+    fn mark_clause(&mut self, clause: u32, letter: u32, count: usize) {
+        if self.clause_words.len() < count {
+            self.clause_words.resize(count, 0);
+        }
+        let word = &mut self.clause_words[clause as usize];
+        if *word == 0 {
+            self.touched_clauses.push(clause);
+        }
+        *word |= 1u64 << (letter - self.first);
     }
 
     /// Marks `terms` as in `letter`, the letter being read; `count` terms are numbered so far.
@@ -547,7 +593,24 @@ impl Block {
     }
 
     /// Appends the block's letters to the lists of the terms met in it.
-    fn flush(&mut self, lists: &mut [List]) {
+    fn flush(&mut self, lists: &mut [List], remembered: &Remembered) {
+        if self.words.len() < lists.len() {
+            self.words.resize(lists.len(), 0);
+        }
+        for (k, &clause) in self.touched_clauses.iter().enumerate() {
+            if let Some(&ahead) = self.touched_clauses.get(k + 8) {
+                prefetch(remembered.terms(ahead).as_ptr());
+            }
+            let bits = std::mem::take(&mut self.clause_words[clause as usize]);
+            for &id in remembered.terms(clause) {
+                let word = &mut self.words[id as usize];
+                if *word == 0 {
+                    self.touched.push(id);
+                }
+                *word |= bits;
+            }
+        }
+        self.touched_clauses.clear();
         for &id in &self.touched {
             let word = std::mem::take(&mut self.words[id as usize]);
             lists[id as usize].push_block(self.first, word);
