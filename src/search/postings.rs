@@ -410,16 +410,18 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                         range: start..start + clause.len(),
                         joint,
                         hash: xxhash_rust::xxh3::xxh3_128(clause.as_bytes()),
+                        remembered: None,
                     });
                 });
             }
             // The letter's clauses looked up all at once, and the marks of those remembered
             // fetched ahead: each lookup is independent of the others, so their waits on memory
             // overlap instead of coming one after another.
-            for f in &found {
+            for f in &mut found {
                 if let Some(&clause) = clauses[section].get(&f.hash)
                     && clause != MET_ONCE
                 {
+                    f.remembered = Some(clause);
                     prefetch(block.clause_words.as_ptr().wrapping_add(clause as usize));
                 }
             }
@@ -435,6 +437,12 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
                     *slot = (key, id);
                     block.mark(&[id], letter, part.lists.len());
                 }
+                if let Some(clause) = f.remembered {
+                    block.mark_clause(clause, letter, remembered.len());
+                    continue;
+                }
+                // Not remembered when looked up above; it may be by now, if it came earlier in
+                // this letter too.
                 let known = match clauses[section].entry(f.hash) {
                     Entry::Occupied(e) if *e.get() != MET_ONCE => {
                         block.mark_clause(*e.get(), letter, remembered.len());
@@ -474,12 +482,13 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
 }
 
 /// A clause of a letter's section as `read_part` found it: in which piece of the section, where,
-/// the joint it makes with the clause before, and its hash.
+/// the joint it makes with the clause before, its hash, and its number if it is remembered.
 struct Found {
     piece: usize,
     range: std::ops::Range<usize>,
     joint: Option<u128>,
     hash: u128,
+    remembered: Option<u32>,
 }
 
 /// Asks the processor to fetch the memory at `p` into its cache, ahead of its use.
