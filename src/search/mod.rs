@@ -32,7 +32,7 @@ use crate::config::SiteConfig;
 use crate::letter::Letter;
 
 /// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 
 const MANIFEST: &str = "search/manifest.z";
 const FACETS: &str = "search/facets.z";

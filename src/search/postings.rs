@@ -14,7 +14,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::tokenize::{
-    Class, JOINT_WORD, MAX_GRAM, MAX_WORD_GRAM, class, is_joint_char, normalize, normalize_char,
+    Class, JOINT_WORD, MAX_GRAM, MAX_WORD_GRAM, class, is_closing, is_joint_char, is_opening,
+    normalize, normalize_char,
 };
 
 /// Appended to a gram found in a letter's heading fields (title, 文号, number, proposers…).
@@ -403,12 +404,12 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
         for (section, pieces) in sections.into_iter().enumerate() {
             let mut gap = Gap::default();
             for (piece, text) in pieces.iter().enumerate() {
-                for_each_clause(text, &mut gap, |clause, joint| {
+                for_each_clause(text, &mut gap, |clause, joints| {
                     let start = clause.as_ptr() as usize - text.as_ptr() as usize;
                     found.push(Found {
                         piece,
                         range: start..start + clause.len(),
-                        joint,
+                        joints,
                         hash: xxhash_rust::xxh3::xxh3_128(clause.as_bytes()),
                         remembered: None,
                     });
@@ -428,7 +429,7 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
             for f in found.drain(..) {
                 let clause = &pieces[f.piece][f.range];
                 // Joints of the whole text only: a heading's are in it too.
-                if let Some(key) = f.joint.filter(|_| section == 0) {
+                for key in f.joints.into_iter().flatten().filter(|_| section == 0) {
                     let slot = &mut recent_joints[joint_slot(key)];
                     let id = match *slot {
                         (k, id) if k == key => id,
@@ -482,11 +483,12 @@ fn read_part<'a>(letters: std::ops::Range<usize>, source: &impl Fn(usize) -> Sou
 }
 
 /// A clause of a letter's section as `read_part` found it: in which piece of the section, where,
-/// the joint it makes with the clause before, its hash, and its number if it is remembered.
+/// its joints (with the clause before, and its edges), its hash, and its number if it is
+/// remembered.
 struct Found {
     piece: usize,
     range: std::ops::Range<usize>,
-    joint: Option<u128>,
+    joints: [Option<u128>; 3],
     hash: u128,
     remembered: Option<u32>,
 }
@@ -674,23 +676,34 @@ fn for_each_gram_key(text: &str, run: &[CodedUnit], mut f: impl FnMut(GramKey)) 
 
 /// Calls `f` with each clause of `text`: a stretch with no separator, as long as it goes, which is
 /// one run of the tokenizer. Finding a clause needs no more than its ends: most clauses were met
-/// before, and their terms are looked up whole. With each clause comes the key of the joint (see
-/// `tokenize::for_each_joint`) it makes with the clause before, read here so that joints cost no
-/// pass of their own; `gap` carries what lies before across the pieces of one text.
-fn for_each_clause<'t>(text: &'t str, gap: &mut Gap, mut f: impl FnMut(&'t str, Option<u128>)) {
+/// before, and their terms are looked up whole. With each clause come the keys of its joints (see
+/// `tokenize::for_each_joint`): with the clause before, and at its edges by an opening or a closing
+/// mark; read here so that joints cost no pass of their own. `gap` carries what lies before across
+/// the pieces of one text.
+fn for_each_clause<'t>(
+    text: &'t str,
+    gap: &mut Gap,
+    mut f: impl FnMut(&'t str, [Option<u128>; 3]),
+) {
     let mut start: Option<usize> = None;
-    let mut clause = |s: usize, e: usize, gap: &mut Gap| {
+    let mut clause = |s: usize, e: usize, next: Option<char>, gap: &mut Gap| {
         let clause = &text[s..e];
-        let joint = gap.joint(clause);
-        f(clause, joint);
-        gap.last = Some(end_unit_code(clause, true));
+        let last = end_unit_code(clause, true);
+        // Edge joints: packed as a gram of two units is, the mark being one.
+        let opening = (gap.separators > 0 && is_opening(gap.separator))
+            .then(|| gap.separator as u128 | (end_unit_code(clause, false) as u128) << 32);
+        let closing = next
+            .filter(|&c| is_closing(c))
+            .map(|c| last as u128 | (c as u128) << 32);
+        f(clause, [gap.joint(clause), opening, closing]);
+        gap.last = Some(last);
         gap.separators = 0;
     };
     for (i, c) in text.char_indices() {
         let n = normalize_char(c);
         if class(n) == Class::Separator {
             if let Some(s) = start.take() {
-                clause(s, i, gap);
+                clause(s, i, Some(n), gap);
             }
             gap.separators += 1;
             gap.separator = n;
@@ -699,7 +712,7 @@ fn for_each_clause<'t>(text: &'t str, gap: &mut Gap, mut f: impl FnMut(&'t str, 
         }
     }
     if let Some(s) = start {
-        clause(s, text.len(), gap);
+        clause(s, text.len(), None, gap);
     }
 }
 

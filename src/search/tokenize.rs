@@ -226,33 +226,57 @@ pub fn for_each_gram<'t>(normalized: &'t str, mut f: impl FnMut(&'t str)) {
 /// The characters of a word kept on each side of a joint.
 pub const JOINT_WORD: usize = 2;
 
-/// Calls `f` with every *joint* of a normalised text: two runs with one separator between them, as
-/// the unit on each side nearest the separator (a word cut to its [`JOINT_WORD`] characters nearest
-/// it) and the separator: `23]98` in `[2023]98号`, `11.3`, `造、数` in `改造、数字`. A query with
-/// punctuation inside is looked up by its runs apart, and each run is common; its joints keep the
-/// letters where those runs meet as in the query, so that far fewer candidates are fetched to be
-/// checked (a 文号 typed whole, a phrase copied with its commas). White space is never inside a
-/// query part, so never in a joint.
+/// Calls `f` with every *joint* of a normalised text, in order: two runs with one separator
+/// between them, as the unit on each side nearest the separator (a word cut to its [`JOINT_WORD`]
+/// characters nearest it) and the separator: `23]98` in `[2023]98号`, `11.3`, `造、数` in
+/// `改造、数字`; and a run's edge by an opening or closing mark ([`is_opening`], [`is_closing`]),
+/// as the mark and the unit next to it: `“双` and `碳”` in `“双碳”`. A query with punctuation inside
+/// is looked up by its runs apart, and each run is common; its joints keep the letters where those
+/// runs meet as in the query, so that far fewer candidates are fetched to be checked (a 文号 typed
+/// whole, a phrase copied with its commas, a quoted word's last character and its quote). White
+/// space is never inside a query part, so never in a joint.
 pub fn for_each_joint<'t>(normalized: &'t str, mut f: impl FnMut(&'t str)) {
+    // Words are ASCII: any byte is a character boundary.
+    let first = |unit: Unit| match unit.word {
+        true => unit.start..unit.end.min(unit.start + JOINT_WORD),
+        false => unit.start..unit.end,
+    };
+    let last = |unit: Unit| match unit.word {
+        true => unit.start.max(unit.end.saturating_sub(JOINT_WORD))..unit.end,
+        false => unit.start..unit.end,
+    };
     let mut previous: Option<Unit> = None;
     for_each_run(normalized, &mut Vec::new(), |run| {
-        let next = run[0];
+        let (head, tail) = (run[0], run[run.len() - 1]);
         if let Some(unit) = previous
-            && is_joint_separator(&normalized[unit.end..next.start])
+            && is_joint_separator(&normalized[unit.end..head.start])
         {
-            // Words are ASCII: any byte is a character boundary.
-            let start = match unit.word {
-                true => unit.start.max(unit.end.saturating_sub(JOINT_WORD)),
-                false => unit.start,
-            };
-            let end = match next.word {
-                true => next.end.min(next.start + JOINT_WORD),
-                false => next.end,
-            };
-            f(&normalized[start..end]);
+            f(&normalized[last(unit).start..first(head).end]);
         }
-        previous = run.last().copied();
+        if let Some(mark) = normalized[..head.start].chars().next_back()
+            && is_opening(mark)
+        {
+            f(&normalized[head.start - mark.len_utf8()..first(head).end]);
+        }
+        if let Some(mark) = normalized[tail.end..].chars().next()
+            && is_closing(mark)
+        {
+            f(&normalized[last(tail).start..tail.end + mark.len_utf8()]);
+        }
+        previous = Some(tail);
     });
+}
+
+/// Whether a (normalised) separator opens a quotation or a bracket, which the unit after it makes an
+/// edge joint with (see [`for_each_joint`]). Only these marks, not commas: a comma comes after
+/// nearly every clause, and such edges would add megabytes to the index.
+pub fn is_opening(c: char) -> bool {
+    matches!(c, '“' | '‘' | '「' | '『' | '(' | '[' | '《' | '〈' | '{')
+}
+
+/// Whether a (normalised) separator closes a quotation or a bracket (see [`is_opening`]).
+pub fn is_closing(c: char) -> bool {
+    matches!(c, '”' | '’' | '」' | '』' | ')' | ']' | '》' | '〉' | '}')
 }
 
 /// Whether the text between two runs can be inside a joint: one character, not white space.
@@ -316,6 +340,8 @@ mod tests {
             seen,
             [
                 "复[20",
+                "[20",
+                "23]",
                 "23]19",
                 "号,研",
                 "11.3",

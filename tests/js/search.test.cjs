@@ -33,6 +33,15 @@ test("the tokenizer matches every shared vector", () => {
   }
 });
 
+test("a query is looked up by the rarest joints: not an edge whose mark joins two runs", () => {
+  for (const [name, search] of Object.entries(scripts)) {
+    assert.deepEqual(search.joints("提出的“支持"), ["的“支", "“支"], name);
+    assert.deepEqual(search.joints("提出的“支持", true), ["的“支"], name);
+    assert.deepEqual(search.joints("主”", true), ["主”"], name);
+    assert.deepEqual(search.joints("“双碳”目标", true), ["“双", "碳”目"], name);
+  }
+});
+
 test("chunk file names match the shared vectors", () => {
   assert.ok(vectors.chunk_names.length >= 5);
   for (const c of vectors.chunk_names) assert.equal(search.chunkName(c.first), c.name, c.first);

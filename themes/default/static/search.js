@@ -107,16 +107,29 @@
     return { grams: grams, exact: exact };
   }
 
-  /* A part's joints (src/search/tokenize.rs, for_each_joint): two runs with one separator between
-   * them, as the unit nearest it on each side (a word cut to JOINT_WORD characters) and the separator.
-   * Every letter holding the part holds them. */
-  function joints(part) {
+  /* A part's joints, in order (src/search/tokenize.rs, for_each_joint): two runs with one separator
+   * between them, as the unit nearest it on each side (a word cut to JOINT_WORD characters) and the
+   * separator; and a run's edge by an opening or closing mark, as the mark and the unit next to it.
+   * Every letter holding the part holds them. With `fewest`, the joints a query is looked up by:
+   * not an edge whose mark is in a joint of two runs, which is rarer than the edge. */
+  var OPENING = "“‘「『([《〈{", CLOSING = "”’」』)]》〉}";
+  function joints(part, fewest) {
     var n = normalize(part), rs = runs(n), out = [];
-    for (var i = 1; i < rs.length; i++) {
-      var a = rs[i - 1][rs[i - 1].length - 1], b = rs[i][0], between = n.slice(a.end, b.start);
-      if (Array.from(between).length === 1 && !/[\s\u0085\u0000-\u001f\u007f-\u009f]/.test(between)) {
-        out.push(n.slice(a.word ? Math.max(a.start, a.end - JOINT_WORD) : a.start,
-          b.word ? Math.min(b.end, b.start + JOINT_WORD) : b.end));
+    function first(u) { return u.word ? Math.min(u.end, u.start + JOINT_WORD) : u.end; }
+    function last(u) { return u.word ? Math.max(u.start, u.end - JOINT_WORD) : u.start; }
+    function joined(i) {
+      var between = i > 0 && i < rs.length ? n.slice(rs[i - 1][rs[i - 1].length - 1].end, rs[i][0].start) : "";
+      return Array.from(between).length === 1 && !/[\s\u0085\u0000-\u001f\u007f-\u009f]/.test(between);
+    }
+    for (var i = 0; i < rs.length; i++) {
+      var head = rs[i][0], tail = rs[i][rs[i].length - 1];
+      if (joined(i)) out.push(n.slice(last(rs[i - 1][rs[i - 1].length - 1]), first(head)));
+      // Marks are in the BMP: one code unit each.
+      if (head.start > 0 && OPENING.indexOf(n[head.start - 1]) >= 0 && !(fewest && joined(i))) {
+        out.push(n.slice(head.start - 1, first(head)));
+      }
+      if (tail.end < n.length && CLOSING.indexOf(n[tail.end]) >= 0 && !(fewest && joined(i + 1))) {
+        out.push(n.slice(last(tail), tail.end + 1));
       }
     }
     return out;
@@ -285,7 +298,7 @@
       return Promise.all(p.grams.map(function (g) {
         return Promise.all([self.letters(g), self.letters(g + META)]);
       }));
-    }).concat([self.letters(id), Promise.all([].concat.apply([], ps.map(joints)).map(function (j) {
+    }).concat([self.letters(id), Promise.all([].concat.apply([], ps.map(function (p) { return joints(p, true); })).map(function (j) {
       return self.letters(j);
     }))]));
     lists.pop().forEach(function (j) { and(body, j); });
