@@ -92,10 +92,8 @@ impl List {
             self.last = first + 63 - word.leading_zeros();
             return;
         }
-        let mut rest = word;
-        while rest != 0 {
-            self.push(first + rest.trailing_zeros());
-            rest &= rest - 1;
+        for letter in letters_of_word(first, word) {
+            self.push(letter);
         }
         // A bitmap from the first letter's word on is now smaller: make it one.
         if let Letters::Gaps(gaps) = &self.letters {
@@ -185,12 +183,7 @@ impl List {
             Letters::Bits { words, from } => {
                 let mut out = Vec::with_capacity(self.count as usize);
                 for (i, &word) in words.iter().enumerate() {
-                    let base = 64 * (*from + i as u32);
-                    let mut rest = word;
-                    while rest != 0 {
-                        out.push(base + rest.trailing_zeros());
-                        rest &= rest - 1;
-                    }
+                    out.extend(letters_of_word(64 * (*from + i as u32), word));
                 }
                 out
             }
@@ -221,6 +214,16 @@ impl List {
             Letters::Empty => {}
         }
     }
+}
+
+/// The letters `first + i` for each bit i of `word`, in order.
+fn letters_of_word(first: u32, word: u64) -> impl Iterator<Item = u32> {
+    let mut rest = word;
+    std::iter::from_fn(move || {
+        let bit = (rest != 0).then(|| rest.trailing_zeros())?;
+        rest &= rest - 1;
+        Some(first + bit)
+    })
 }
 
 /// Sets the bit of `letter` in a bitmap whose first word is word `from` (see [`Letters::Bits`]).
