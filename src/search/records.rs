@@ -16,10 +16,20 @@ use crate::letter::{Kind, Letter};
 /// (a 摘要公开 letter's body is already its summary: `archive::arrange` redacted it). Returns the text,
 /// the byte length of the heading part and where the body starts.
 pub fn search_text(letter: &Letter) -> (String, usize, usize) {
-    let (mut text, meta_len) = search_head(letter);
-    let body_start = text.len();
-    text.push_str(&letter.body_text);
+    let mut text = String::new();
+    let (meta_len, body_start) = write_search_text(letter, &mut text);
     (text, meta_len, body_start)
+}
+
+/// [`search_text`] into `text` (cleared first), so that one buffer serves letter after letter;
+/// returns the byte length of the heading part and where the body starts.
+pub fn write_search_text(letter: &Letter, text: &mut String) -> (usize, usize) {
+    let (head, meta_len) = search_head(letter);
+    text.clear();
+    text.reserve(head.len() + letter.body_text.len());
+    text.push_str(&head);
+    text.push_str(&letter.body_text);
+    (meta_len, head.len())
 }
 
 /// The part of [`search_text`] before the body (it ends with a line break), and the byte length of
@@ -105,8 +115,16 @@ pub struct Facets {
 /// browsers (private use, the vertical forms, a few ideographs), and every character beyond the
 /// BMP, are written as JSON escapes, which mean the same text to every reader.
 pub fn encode_file(json: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_file_into(json, &mut out);
+    out
+}
+
+/// [`encode_file`] into `out` (cleared first), so that one buffer serves letter after letter.
+pub fn encode_file_into(json: &str, out: &mut Vec<u8>) {
     let two = &*GB18030_TWO_BYTES;
-    let mut out = Vec::with_capacity(json.len());
+    out.clear();
+    out.reserve(json.len());
     for c in json.chars() {
         if c.is_ascii() {
             out.push(c as u8);
@@ -124,7 +142,6 @@ pub fn encode_file(json: &str) -> Vec<u8> {
             out.extend_from_slice(&encoding_rs::GB18030.encode(c.encode_utf8(&mut utf8)).0);
         }
     }
-    out
 }
 
 /// The GB18030 bytes of each character of the BMP that takes two (`[0, 0]` for the others), from
