@@ -31,8 +31,11 @@ use crate::archive::Archive;
 use crate::config::SiteConfig;
 use crate::letter::Letter;
 
-/// Bumped when the files' format changes, so a page never reads an index it does not understand.
-pub const FORMAT: u32 = 7;
+/// Bumped when the files' format changes, so a page never reads an index it does not understand;
+/// and when their bytes change (8: chunks at another compression level, a result file's text
+/// last), since an incremental build keeps the files of the last one and must write only what a
+/// clean build would.
+pub const FORMAT: u32 = 8;
 
 const MANIFEST: &str = "search/manifest.z";
 const FACETS: &str = "search/facets.z";
@@ -212,10 +215,13 @@ fn index_files(archive: &Archive, config: &SiteConfig) -> Vec<(String, Vec<u8>)>
                 .collect::<Vec<(String, Vec<u8>)>>()
         },
     );
-    // Freed once the letters' files are made, on this thread alone (see `postings::Spent`).
-    drop(spent);
+    // Freed once the letters' files are made (see `postings::Spent`), beside the last files, on
+    // the other thread: the one that read the later part, in whose heap it is.
     let firsts: Vec<&str> = chunks.iter().map(|(first, _)| first.as_str()).collect();
-    let whole = whole_files(archive, config, &letters, &firsts);
+    let (whole, ()) = rayon::join(
+        || whole_files(archive, config, &letters, &firsts),
+        || drop(spent),
+    );
     files.extend(whole);
     files.extend(
         chunks
