@@ -178,12 +178,15 @@ pub fn publish(
             .chain(search_files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
             .chain(theme.assets.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
             .collect();
-    // Side by side, as the pages are: the index alone is over ten thousand files.
+    // Side by side, as the pages are: the index alone is over ten thousand files, in a few folders.
+    staging
+        .make_folders(extra.iter().map(|&(path, _)| path))
+        .map_err(|e| BuildError::Output(format!("cannot create the output's folders: {e}")))?;
     let extra_hashes = extra
         .par_iter()
         .map(|&(path, bytes)| {
             staging
-                .write(path, bytes)
+                .write_in_made_folder(path, bytes)
                 .map_err(|e| BuildError::Output(format!("cannot write `{path}`: {e}")))?;
             Ok((path.to_owned(), changes::content_hash(bytes)))
         })
