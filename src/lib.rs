@@ -164,14 +164,16 @@ pub fn publish(
     });
     // Every page is written: the letters' HTML is not read again, and the search index can use
     // its memory (a fifth of the build's peak for 10,000 letters). The pages' shared values hold
-    // the letters too, and go first, or no letter could be changed here.
+    // the letters too, and go first, or no letter could be changed here. (That memory is not
+    // given back to the system first, with `malloc_trim`: the build's peak would stay that of the
+    // pages, 281 MiB for 10,000 letters, against 326 MiB; but the build took 0.04 s longer, the
+    // time of the trim and of the index then faulting in fresh pages.)
     drop(shared);
     for letter in archive.letters.iter_mut().chain(&mut archive.unlisted) {
         if let Some(letter) = std::sync::Arc::get_mut(letter) {
             letter.body_html = String::new();
         }
     }
-    give_back_freed_memory();
     let search_files = search::build_index(&archive, &config);
     let extra: Vec<(&str, &[u8])> =
         std::iter::once((manifest::MANIFEST_FILE, manifest_bytes.as_slice()))
@@ -280,15 +282,4 @@ fn first_failures(failures: Vec<Failure>) -> Option<BuildError> {
     }
     templates.sort();
     (!templates.is_empty()).then_some(BuildError::Content(templates))
-}
-
-/// Gives the memory freed so far back to the system, where glibc would keep it in its heaps: the
-/// pages' memory before the search index is made, so that the build's peak is the larger stage's,
-/// not nearly their sum.
-fn give_back_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: no pointer is passed; glibc locks its heaps while it trims them.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
