@@ -224,3 +224,42 @@ fn content_is_inserted_as_text_never_as_markup() {
     );
     assert!(!page.contains("<img src=\"x\""), "{page}");
 }
+
+#[test]
+fn a_query_with_few_hits_among_many_candidates_checks_a_few_letters_a_screen() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    // 30 letters hold 服务体系建设 before a comma, and only the oldest before `；`: the index
+    // finds the run, not the semicolon, so all 31 are candidates, each checked against its text.
+    let site = common::Site::fixture("basic");
+    for i in 0..30 {
+        site.write(
+            &format!("content/2024/fuwu-{i:02}.md"),
+            format!(
+                "---\ntitle: 关于服务体系的答复函{i}\ndate: 2024-01-{:02}\ncommittee: 市政协\n---\n推进服务体系建设，提升质量。\n",
+                i + 1
+            ),
+        );
+    }
+    site.write(
+        "content/2020/fuwu-old.md",
+        "---\ntitle: 关于服务体系的答复函\ndate: 2020-01-01\ncommittee: 市政协\n---\n推进服务体系建设；提升质量。\n",
+    );
+    site.build().success();
+    let port = static_site::serve(site.path("public"));
+    // 服务体系建设；
+    let url = format!(
+        "http://127.0.0.1:{port}/search/?q=%E6%9C%8D%E5%8A%A1%E4%BD%93%E7%B3%BB%E5%BB%BA%E8%AE%BE%EF%BC%9B"
+    );
+    let page = dump(&browser, &url);
+    // The screen checked its budget of letters, the 10 newest, none of which holds the query: it
+    // shows none, says the rest is unchecked, and offers "more" instead of fetching all 31.
+    assert!(results(&page).is_empty(), "{page}");
+    assert!(status(&page).contains("尚待核对"), "{page}");
+    let more = &page[page.find("data-search-more").unwrap()..];
+    assert!(
+        !more[..more.find('>').unwrap()].contains("hidden"),
+        "{page}"
+    );
+}

@@ -14,6 +14,10 @@
   /* A query whose candidates must be checked against the text is checked whole when it has no more
    * candidates than a page shows (so its count is exact); beyond that, as the results are shown. */
   var CHECK_ALL = PAGE;
+  /* Letter files fetched to check candidates for one screen, at most. A query the index narrows by its
+   * runs alone (one that starts or ends at a comma or full stop) may have thousands of candidates and
+   * few real hits: the screen then shows the hits found so far, and "more" checks on. */
+  var CHECK_BUDGET = 10;
 
   // ---- tokenizer (mirror of src/search/tokenize.rs) ----
 
@@ -489,10 +493,11 @@
   /* Shows the next page of results, checking each against the text first when the query needs it. */
   Page.prototype.page = async function (more) {
     var c = this.current, self = this;
-    var shown = [];
+    var fetched = new Set(), cut = false;
     for (;;) {
       var res = results(this.index, c.hit, c.filters, c.s.sort, c.rejected);
       var next = res.list.slice(c.shown, c.shown + PAGE);
+      next.forEach(function (n) { fetched.add(n); });
       var recs = await Promise.all(next.map(function (n) { return self.index.record(n); }));
       if (c.run !== this.run) return;
       var bad = c.hit.exact || c.checked ? [] : next.filter(function (n, i) {
@@ -500,6 +505,14 @@
       });
       if (!bad.length) break;
       bad.forEach(function (n) { c.rejected.add(n); });
+      if (fetched.size >= CHECK_BUDGET) {
+        // Every letter of `next` was checked: show those that hold the query, check on with "more".
+        recs = recs.filter(function (r, i) { return bad.indexOf(next[i]) < 0; });
+        next = next.filter(function (n) { return bad.indexOf(n) < 0; });
+        res = results(this.index, c.hit, c.filters, c.s.sort, c.rejected);
+        cut = true;
+        break;
+      }
     }
     var items = next.map(function (n, i) { return self.item(recs[i], c.hit.parts); });
     items.forEach(function (li) { self.list.appendChild(li); });
@@ -510,7 +523,7 @@
     // Candidates not yet checked against the text may not hold the query: counts are upper bounds.
     this.renderFacets(res.counts, sure);
     this.status.textContent = total === 0 ? "没有找到与“" + c.s.q + "”相符的答复函。"
-      : (sure ? "找到 " : "找到至多 ") + total + " 件答复函" + (c.shown < total ? "，显示前 " + c.shown + " 件。" : "。");
+      : (sure ? "找到 " : "找到至多 ") + total + " 件答复函" + (c.shown < total ? "，显示前 " + c.shown + " 件" + (cut ? "（其余尚待核对，点“显示更多结果”继续）。" : "。") : "。");
     this.more.hidden = c.shown >= total;
   };
 
