@@ -12,17 +12,10 @@ use crate::archive::{Archive, Index};
 use crate::config::SiteConfig;
 use crate::letter::{Kind, Letter};
 
-/// The text a letter is searched by: its heading fields, one per line, then the published body
-/// (a 摘要公开 letter's body is already its summary: `archive::arrange` redacted it). Returns the text,
-/// the byte length of the heading part and where the body starts.
-pub fn search_text(letter: &Letter) -> (String, usize, usize) {
-    let mut text = String::new();
-    let (meta_len, body_start) = write_search_text(letter, &mut text);
-    (text, meta_len, body_start)
-}
-
-/// [`search_text`] into `text` (cleared first), so that one buffer serves letter after letter;
-/// returns the byte length of the heading part and where the body starts.
+/// The text a letter is searched by, into `text` (cleared first, so that one buffer serves letter
+/// after letter): its heading fields, one per line, then the published body (a 摘要公开 letter's
+/// body is already its summary: `archive::arrange` redacted it). Returns the byte length of the
+/// heading part and where the body starts.
 pub fn write_search_text(letter: &Letter, text: &mut String) -> (usize, usize) {
     let (head, meta_len) = search_head(letter);
     text.clear();
@@ -32,7 +25,7 @@ pub fn write_search_text(letter: &Letter, text: &mut String) -> (usize, usize) {
     (meta_len, head.len())
 }
 
-/// The part of [`search_text`] before the body (it ends with a line break), and the byte length of
+/// The part of [`write_search_text`]'s text before the body (it ends with a line break), and the byte length of
 /// its heading part.
 pub fn search_head(letter: &Letter) -> (String, usize) {
     let mut head: Vec<&str> = vec![letter.title.as_str()];
@@ -89,7 +82,7 @@ pub struct Record<'a> {
     pub p: Option<&'a str>,
     /// Proposers.
     pub r: &'a [String],
-    /// The searchable text (see [`search_text`]), nearly all of the file: [`write_file`] writes it
+    /// The searchable text (see [`write_search_text`]), nearly all of the file: [`write_file`] writes it
     /// last, escaped and encoded in one pass of its own. And where its heading part ends, in UTF-16
     /// code units (JavaScript string positions).
     #[serde(skip)]
