@@ -183,7 +183,7 @@ pub fn publish(
     // Side by side, as the pages are: the index alone is over ten thousand files, in a few folders.
     staging
         .make_folders(extra.iter().map(|&(path, _)| path))
-        .map_err(|e| BuildError::Output(format!("cannot create the output's folders: {e}")))?;
+        .map_err(BuildError::Output)?;
     let extra_hashes = extra
         .par_iter()
         .map(|&(path, bytes)| {

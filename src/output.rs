@@ -60,13 +60,16 @@ impl Staging {
     }
 
     /// Makes the folders of the output files at `rels` (as for [`Staging::write`]), each once.
-    pub fn make_folders<'a>(&self, rels: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+    /// On failure, says which folder could not be made and why.
+    pub fn make_folders<'a>(&self, rels: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
         let folders: std::collections::BTreeSet<&str> = rels
             .into_iter()
             .filter_map(|rel| rel.rsplit_once('/').map(|(folder, _)| folder))
             .collect();
         for folder in folders {
-            fs::create_dir_all(self.dir.join(folder))?;
+            let path = self.dir.join(folder);
+            fs::create_dir_all(&path)
+                .map_err(|e| format!("cannot create `{}`: {e}", path.display()))?;
         }
         Ok(())
     }
